@@ -1,0 +1,41 @@
+"""nbshare: wrap any model in an interactive interface inside a notebook cell, and share it."""
+
+from __future__ import annotations
+
+from .interface import Interface, OutputError
+from .widgets import (
+    HTML,
+    JSON,
+    Checkbox,
+    Component,
+    Dropdown,
+    InputError,
+    Label,
+    Markdown,
+    Number,
+    Radio,
+    Slider,
+    Text,
+    Textbox,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HTML",
+    "JSON",
+    "Checkbox",
+    "Component",
+    "Dropdown",
+    "InputError",
+    "Interface",
+    "Label",
+    "Markdown",
+    "Number",
+    "OutputError",
+    "Radio",
+    "Slider",
+    "Text",
+    "Textbox",
+    "__version__",
+]

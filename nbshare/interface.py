@@ -1,0 +1,245 @@
+"""Interface: a function or model, its input and output components, and the one queue that guards it."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from .adapters import adapt_model, check_inputs, detect_model_type
+from .queue import InferenceQueue
+from .view import InterfaceView
+from .widgets import Component, InputError, resolve
+
+__all__ = ["Interface", "OutputError"]
+
+
+class OutputError(ValueError):
+    """The function's result does not fit the interface's outputs; the message says what to return."""
+
+
+def _as_list(specs: Any) -> list[Any]:
+    if specs is None:
+        return []
+    return list(specs) if isinstance(specs, list | tuple) else [specs]
+
+
+def _humanize(name: str) -> str:
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+class Interface:
+    """An interactive interface to ``fn``: shown live in a notebook cell, one widget tree per viewer.
+
+    Parameters
+    ----------
+    fn
+        A function taking one positional argument per input, or a model: a scikit-learn estimator, a
+        ``torch.nn.Module`` or any object with ``.predict`` (Keras style).
+    inputs, outputs
+        Components (``nbshare.Textbox(...)``), shortcut strings (``"text"``, ``"label"``), or lists of them.
+        A function with several outputs returns a tuple.
+    examples
+        Rows of input values shown as a clickable table; a click fills the inputs and runs ``fn``. With a
+        single input, a row may be the bare value.
+    title, description
+        Shown above the interface. The description is Markdown; HTML in either is escaped.
+    live
+        Run on every change (debounced) instead of on Submit.
+    model_type
+        "pyfunc", "sklearn", "torch" or "keras" to override the detected adapter.
+    preprocess
+        ``False`` hands ``fn`` the raw wire values; a callable ``(*values) -> value or tuple`` runs on the
+        components' converted values before ``fn``.
+    postprocess
+        ``False`` shows ``fn``'s result without the components' conversions; a callable runs on the result
+        before them.
+    concurrency_limit
+        How many calls to ``fn`` may run at once, across every viewer (default 1: a model that is not
+        thread-safe is safe).
+    """
+
+    def __init__(
+        self,
+        fn: Any,
+        inputs: Any,
+        outputs: Any,
+        *,
+        examples: Sequence[Any] | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        live: bool = False,
+        model_type: str | None = None,
+        preprocess: bool | Callable[..., Any] | None = None,
+        postprocess: bool | Callable[..., Any] | None = None,
+        concurrency_limit: int = 1,
+    ) -> None:
+        for name, hook in (("preprocess", preprocess), ("postprocess", postprocess)):
+            if not (hook is None or isinstance(hook, bool) or callable(hook)):
+                raise TypeError(f"{name} must be True, False or a function, got {type(hook).__name__}")
+        for name, text in (("title", title), ("description", description)):
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"{name} must be text, got {type(text).__name__}")
+        self.title = title
+        self.description = description
+        self.live = bool(live)
+        self._preprocess = preprocess
+        self._postprocess = postprocess
+        self._queue = InferenceQueue(concurrency_limit)
+        self._views: list[InterfaceView] = []
+
+        input_specs, output_specs = _as_list(inputs), _as_list(outputs)
+        if not output_specs:
+            raise ValueError("an Interface needs at least one output, e.g. outputs='text'")
+        self._forced_model_type = model_type
+        kind = model_type or detect_model_type(fn)
+        self._inputs = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
+        self._outputs = self._templates(
+            output_specs, "output", ["Output"] if len(output_specs) == 1 else None
+        )
+        self.fn = fn
+        self.examples = self._check_examples(examples)
+
+    # -- construction ------------------------------------------------------------------------------
+
+    @property
+    def fn(self) -> Any:
+        """The function or model behind the interface; assigning a new one takes effect for every viewer."""
+        return self._fn
+
+    @fn.setter
+    def fn(self, model: Any) -> None:
+        kind = self._forced_model_type or detect_model_type(model)
+        call = adapt_model(model, kind)
+        check_inputs(model, kind, len(self._inputs), [c.label for c in self._inputs])
+        self._fn, self._call, self._model_type = model, call, kind
+
+    @staticmethod
+    def _input_names(fn: Any, kind: str, count: int) -> list[str]:
+        names: list[str] = []
+        feature_names = getattr(fn, "feature_names_in_", None)
+        if feature_names is not None:
+            names = [str(name) for name in feature_names]
+        elif kind == "pyfunc" and callable(fn):
+            try:
+                parameters = inspect.signature(fn).parameters.values()
+            except (TypeError, ValueError):
+                parameters = []  # type: ignore[assignment]
+            names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(names) < count:
+            return [f"Input {i + 1}" if count > 1 else "Input" for i in range(count)]
+        return [_humanize(name) for name in names[:count]]
+
+    @staticmethod
+    def _templates(specs: list[Any], role: str, labels: list[str] | None) -> list[Component]:
+        templates = []
+        for index, spec in enumerate(specs):
+            component = resolve(spec, role)
+            label = component.label or (labels[index] if labels else f"{_humanize(role)} {index + 1}")
+            templates.append(component.clone(label=label, interactive=role == "input"))
+        return templates
+
+    def _check_examples(self, examples: Sequence[Any] | None) -> list[list[Any]]:
+        if examples is None:
+            return []
+        if isinstance(examples, str) or not isinstance(examples, Sequence):
+            raise TypeError("examples must be a list of rows, one value per input")
+        rows = []
+        for number, row in enumerate(examples, start=1):
+            values = list(row) if isinstance(row, list | tuple) and len(self._inputs) > 1 else [row]
+            if len(values) != len(self._inputs):
+                raise ValueError(
+                    f"example {number} has {len(values)} value(s) but the interface has {len(self._inputs)} input(s)"
+                )
+            for component, value in zip(self._inputs, values, strict=True):
+                try:
+                    component.preprocess(component.postprocess(value))
+                except Exception as error:
+                    raise ValueError(f"example {number}, {component.label}: {error}") from error
+            rows.append(values)
+        return rows
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def predict(self, *values: Any) -> Any:
+        """Run the interface's whole pipeline on ``values`` (one per input) from Python.
+
+        The call waits its turn in the same queue as every viewer. Returns the postprocessed output
+        (a list when there are several outputs). Exceptions from ``fn`` propagate unchanged.
+        """
+        if len(values) != len(self._inputs):
+            raise TypeError(f"predict() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
+        outputs, _elapsed = self._submit(list(values)).result()
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _submit(self, values: list[Any], on_start: Callable[[], None] | None = None) -> Future[Any]:
+        return self._queue.submit(lambda: self._run(values), on_start)
+
+    def _run(self, values: list[Any]) -> tuple[list[Any], float]:
+        """preprocess -> fn -> postprocess; returns the wire outputs and the seconds ``fn`` took."""
+        args = values if self._preprocess is False else [self._convert_input(c, v) for c, v in zip(self._inputs, values)]
+        if callable(self._preprocess) and not isinstance(self._preprocess, bool):
+            converted = self._preprocess(*args)
+            args = list(converted) if isinstance(converted, tuple) else [converted]
+        started = time.perf_counter()
+        result = self._call(*args)
+        elapsed = time.perf_counter() - started
+        if callable(self._postprocess) and not isinstance(self._postprocess, bool):
+            result = self._postprocess(result)
+        results = self._split_outputs(result)
+        if self._postprocess is False:
+            return results, elapsed
+        return [self._convert_output(c, r) for c, r in zip(self._outputs, results)], elapsed
+
+    @staticmethod
+    def _convert_input(component: Component, value: Any) -> Any:
+        try:
+            return component.preprocess(value)
+        except InputError:
+            raise
+        except Exception as error:
+            raise InputError(f"{component.label}: {error}") from error
+
+    @staticmethod
+    def _convert_output(component: Component, result: Any) -> Any:
+        try:
+            return component.postprocess(result)
+        except Exception as error:
+            raise OutputError(f"{component.label}: {error}") from error
+
+    def _split_outputs(self, result: Any) -> list[Any]:
+        if len(self._outputs) == 1:
+            return [result]
+        if not isinstance(result, tuple | list) or len(result) != len(self._outputs):
+            got = f"{len(result)} values" if isinstance(result, tuple | list) else f"a {type(result).__name__}"
+            raise OutputError(
+                f"the interface has {len(self._outputs)} outputs, so the function must return a tuple of "
+                f"{len(self._outputs)} values; it returned {got}"
+            )
+        return list(result)
+
+    # -- views -------------------------------------------------------------------------------------
+
+    def view(self) -> InterfaceView:
+        """A new, independent widget tree of this interface (what each viewer gets)."""
+        view = InterfaceView(self)
+        self._views.append(view)
+        return view
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.view().widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close every view's widgets (they stop rendering and are freed in the kernel)."""
+        for view in self._views:
+            view.close()
+        self._views.clear()
+
+    def __repr__(self) -> str:
+        name = getattr(self._fn, "__name__", type(self._fn).__name__)
+        inputs = ", ".join(type(c).__name__ for c in self._inputs)
+        outputs = ", ".join(type(c).__name__ for c in self._outputs)
+        return f"Interface({name}, inputs=[{inputs}], outputs=[{outputs}])"

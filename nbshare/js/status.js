@@ -1,0 +1,38 @@
+// What the latest request is doing; an error is announced (role="alert") and stays until the next run.
+function render({ model, el }) {
+  el.classList.add("nbshare-status");
+  el.setAttribute("aria-live", "polite");
+  let timer = null;
+  const update = () => {
+    clearInterval(timer);
+    timer = null;
+    const state = model.get("state");
+    if (state === "error") {
+      const box = Object.assign(document.createElement("div"), { className: "nbshare-error", role: "alert" });
+      box.textContent = model.get("message");
+      el.replaceChildren(box);
+    } else if (state === "queued") {
+      const ahead = model.get("ahead");
+      el.textContent = ahead > 0 ? `Queued: ${ahead} ahead of you` : "Queued: next";
+    } else if (state === "running") {
+      const started = performance.now();
+      const tick = () => { el.textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`; };
+      tick();
+      timer = setInterval(tick, 100);
+    } else if (state === "done") {
+      const ms = model.get("elapsed_ms");
+      el.textContent = `Done in ${ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`}`;
+    } else {
+      el.textContent = "";
+    }
+  };
+  const events = ["change:state", "change:message", "change:ahead"];
+  events.forEach((name) => model.on(name, update));
+  update();
+  return () => {
+    clearInterval(timer);
+    events.forEach((name) => model.off(name, update));
+  };
+}
+
+export default { render };

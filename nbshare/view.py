@@ -1,0 +1,144 @@
+"""One viewer's widget tree of an Interface, and the wiring from its buttons to the inference queue."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets
+
+from ._log import log_exception
+from .widgets import Component, InputError
+from .widgets.actions import Actions
+from .widgets.examples import Examples
+from .widgets.header import Header
+from .widgets.status import Status
+
+if TYPE_CHECKING:
+    from .interface import Interface
+
+LIVE_DEBOUNCE_SECONDS = 0.25
+
+
+def _user_message(error: BaseException) -> str:
+    """What the viewer reads: our own input/output messages as they are, others as 'Type: message'."""
+    from .interface import OutputError
+
+    if isinstance(error, InputError | OutputError):
+        return str(error)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class InterfaceView:
+    """The widgets one viewer sees, with their own state; only the model and its queue are shared.
+
+    A newer request from the same view supersedes an older one: a request still waiting is cancelled,
+    and the answer of one already running is not shown over the newer one's.
+    """
+
+    def __init__(self, interface: Interface) -> None:
+        self._interface = interface
+        self.inputs: list[Component] = [template.clone() for template in interface._inputs]
+        self.outputs: list[Component] = [template.clone() for template in interface._outputs]
+        self.header = Header(interface.title, interface.description)
+        self.actions = Actions(live=interface.live)
+        self.status = Status()
+        self.examples = (
+            Examples(headers=[c.label for c in self.inputs], rows=interface.examples) if interface.examples else None
+        )
+        input_column = ipywidgets.VBox([*self.inputs, self.actions])
+        output_column = ipywidgets.VBox([self.status, *self.outputs])
+        row = ipywidgets.HBox([input_column, output_column])
+        self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
+        self._widgets: list[ipywidgets.Widget] = [
+            self.widget, row, input_column, output_column, *self.widget.children, *input_column.children,
+            *output_column.children,
+        ]
+        self.widget.add_class("nbshare-app")
+        row.add_class("nbshare-row")
+        input_column.add_class("nbshare-col")
+        output_column.add_class("nbshare-col")
+
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._waiting: Future[Any] | None = None
+        self._live_timer: threading.Timer | None = None
+        self.actions.on_click("submit", self.submit)
+        self.actions.on_click("clear", self.clear)
+        if self.examples is not None:
+            self.examples.on_select(self.load_example)
+        for component in self.inputs:
+            component.on_submit(self.submit)
+            if interface.live:
+                component.observe(self._schedule_live_run, "value")
+
+    def submit(self) -> Future[Any]:
+        """Run the function on the current input values; the outputs and status update when it ends."""
+        values = [component.value for component in self.inputs]
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            if self._waiting is not None:
+                self._waiting.cancel()
+            future = self._interface._submit(values, on_start=lambda: self._started(generation))
+            self._waiting = future
+            ahead = self._interface._queue.position(future)
+            if ahead is not None:
+                self.status.ahead = ahead
+                self.status.state = "queued"
+        future.add_done_callback(lambda done: self._finished(generation, done))
+        return future
+
+    def clear(self) -> None:
+        """Empty every input and output and forget any request in flight."""
+        with self._lock:
+            self._generation += 1
+            if self._waiting is not None:
+                self._waiting.cancel()
+        for component in [*self.inputs, *self.outputs]:
+            component.value = component.empty_value()
+        self.status.state = "idle"
+
+    def load_example(self, index: int) -> None:
+        """Fill the inputs with example ``index`` and run the function on it."""
+        for component, value in zip(self.inputs, self._interface.examples[index], strict=True):
+            component.value = component.postprocess(value)
+        if not self._interface.live:  # in live mode the value changes above already schedule a run
+            self.submit()
+
+    def close(self) -> None:
+        """Close every widget of this view."""
+        if self._live_timer is not None:
+            self._live_timer.cancel()
+        for widget in self._widgets:
+            widget.close()
+
+    def _schedule_live_run(self, _change: Any) -> None:
+        if self._live_timer is not None:
+            self._live_timer.cancel()
+        self._live_timer = threading.Timer(LIVE_DEBOUNCE_SECONDS, self.submit)
+        self._live_timer.daemon = True
+        self._live_timer.start()
+
+    def _started(self, generation: int) -> None:
+        if generation == self._generation:
+            self.status.state = "running"
+
+    def _finished(self, generation: int, future: Future[Any]) -> None:
+        if future.cancelled() or generation != self._generation:
+            return
+        error = future.exception()
+        if error is not None:
+            if not isinstance(error, InputError):
+                log_exception(f"{self._interface!r} raised while answering a viewer", error)
+            for component in self.outputs:
+                component.value = component.empty_value()
+            self.status.message = _user_message(error)
+            self.status.state = "error"
+            return
+        outputs, elapsed = future.result()
+        for component, value in zip(self.outputs, outputs, strict=True):
+            component.value = value
+        self.status.elapsed_ms = elapsed * 1000
+        self.status.state = "done"

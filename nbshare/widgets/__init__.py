@@ -1,0 +1,72 @@
+"""Input and output components, and the string shortcuts that name them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._component import Component, InputError
+from .checkbox import Checkbox
+from .dropdown import Dropdown
+from .json import JSON
+from .label import Label
+from .markdown import HTML, Markdown
+from .number import Number
+from .radio import Radio
+from .slider import Slider
+from .textbox import Text, Textbox
+
+__all__ = [
+    "HTML",
+    "JSON",
+    "Checkbox",
+    "Component",
+    "Dropdown",
+    "InputError",
+    "Label",
+    "Markdown",
+    "Number",
+    "Radio",
+    "Slider",
+    "Text",
+    "Textbox",
+    "resolve",
+]
+
+_SHORTCUTS: dict[str, dict[str, type[Component]]] = {
+    "input": {
+        "text": Textbox,
+        "textbox": Textbox,
+        "number": Number,
+        "slider": Slider,
+        "checkbox": Checkbox,
+        "dropdown": Dropdown,
+        "radio": Radio,
+    },
+    "output": {
+        "text": Text,
+        "textbox": Text,
+        "number": Number,
+        "label": Label,
+        "json": JSON,
+        "markdown": Markdown,
+        "html": HTML,
+    },
+}
+
+
+def resolve(spec: Any, role: str) -> Component:
+    """A component template from a component object or a string shortcut, for ``role`` input/output."""
+    if isinstance(spec, str):
+        shortcuts = _SHORTCUTS[role]
+        cls = shortcuts.get(spec.lower())
+        if cls is None:
+            raise ValueError(f"unknown {role} {spec!r}; use a component or one of: {', '.join(sorted(shortcuts))}")
+        return cls()
+    if isinstance(spec, Component):
+        if role not in spec.roles:
+            (only,) = spec.roles
+            raise ValueError(f"{type(spec).__name__} is an {only} component; put it in {only}s=, not {role}s=")
+        return spec
+    raise TypeError(
+        f"each {role} must be an nbshare component or a shortcut string such as 'text', got {type(spec).__name__}"
+    )

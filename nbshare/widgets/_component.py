@@ -1,0 +1,100 @@
+"""The base of every input and output component: an anywidget with a small pure contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+import traitlets
+
+JS_DIR = Path(__file__).resolve().parent.parent / "js"
+
+
+class InputError(ValueError):
+    """A value the user entered cannot be given to the function; the message says what to change."""
+
+
+class Component(anywidget.AnyWidget):
+    """Base class of nbshare components.
+
+    A component is a widget (its ``value`` trait is what the page shows and edits) plus three pure
+    conversions used by the Interface, testable without a browser:
+
+    - ``preprocess(value)``: the wire value (or a friendly Python value) -> what the function receives;
+    - ``postprocess(result)``: what the function returned -> the wire value shown on the page;
+    - ``example_value()``: a valid value, used to check an interface before serving it.
+
+    Constructor keyword arguments are the traits tagged ``option=True`` plus ``value``; anything else is
+    an error, so a typo never passes silently.
+    """
+
+    roles: ClassVar[frozenset[str]] = frozenset({"input", "output"})
+    """Where the component may stand in an Interface: "input", "output" or both."""
+
+    label = traitlets.Unicode("").tag(sync=True, option=True)
+    """Text shown above the field and used as its accessible name; the Interface fills it when empty."""
+
+    interactive = traitlets.Bool(True).tag(sync=True, option=True)
+    """Whether the user can edit the value; the Interface sets it from the component's position."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        accepted = self._accepted_kwargs()
+        unknown = sorted(set(kwargs) - accepted)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s) {', '.join(unknown)}; "
+                f"it accepts {', '.join(sorted(accepted))}"
+            )
+        self._submit_callbacks: list[Callable[[], None]] = []
+        super().__init__(**kwargs)
+        self.on_msg(self._handle_custom_msg)
+
+    @classmethod
+    def _accepted_kwargs(cls) -> set[str]:
+        return set(cls.class_trait_names(option=True)) | {"value"}
+
+    # -- the pure contract -------------------------------------------------------------------------
+
+    def preprocess(self, value: Any) -> Any:
+        """Convert a wire value into what the function receives."""
+        return value
+
+    def postprocess(self, result: Any) -> Any:
+        """Convert what the function returned into the wire value."""
+        return result
+
+    def example_value(self) -> Any:
+        """A valid wire value for this component."""
+        return self.empty_value()
+
+    def empty_value(self) -> Any:
+        """The value shown after Clear."""
+        return self.trait_defaults("value")
+
+    # -- factory support ---------------------------------------------------------------------------
+
+    def clone(self, **overrides: Any) -> Component:
+        """A new, independent widget configured like this one (each viewer gets its own)."""
+        return type(self)(**{**self._clone_kwargs(), **overrides})
+
+    def _clone_kwargs(self) -> dict[str, Any]:
+        kwargs = {name: getattr(self, name) for name in self.trait_names(option=True)}
+        kwargs["value"] = self.value
+        return kwargs
+
+    # -- events from the page ----------------------------------------------------------------------
+
+    def on_submit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the user asks to submit from inside this field (Enter in a textbox)."""
+        self._submit_callbacks.append(callback)
+
+    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit" and self.interactive:
+            for callback in self._submit_callbacks:
+                callback()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in ("label", "value"))
+        return f"{type(self).__name__}({shown})"

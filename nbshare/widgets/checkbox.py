@@ -1,0 +1,26 @@
+"""Checkbox input ("checkbox")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import traitlets
+
+from ._component import JS_DIR, Component, InputError
+
+
+class Checkbox(Component):
+    """A yes/no box; the function receives a ``bool``."""
+
+    _esm = JS_DIR / "checkbox.js"
+
+    value = traitlets.Bool(False).tag(sync=True)
+    """Whether the box is ticked."""
+
+    def preprocess(self, value: Any) -> bool:
+        if not isinstance(value, bool | int) or value not in (0, 1):
+            raise InputError(f"{self.label or 'The checkbox'} needs True or False, got {value!r}")
+        return bool(value)
+
+    def postprocess(self, result: Any) -> bool:
+        return bool(result)

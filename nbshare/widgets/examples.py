@@ -1,0 +1,47 @@
+"""Pre-supplied examples: a table of rows; clicking one fills the inputs and runs the function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ._component import JS_DIR
+
+CELL_PREVIEW_CHARS = 80
+
+
+def _preview(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= CELL_PREVIEW_CHARS else text[: CELL_PREVIEW_CHARS - 1] + "…"
+
+
+class Examples(anywidget.AnyWidget):
+    """Example rows under the interface, each a button."""
+
+    _esm = JS_DIR / "examples.js"
+
+    headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Column titles: the inputs' labels."""
+
+    rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
+    """Each example's values as short text."""
+
+    def __init__(self, headers: list[str], rows: list[list[Any]]) -> None:
+        super().__init__(headers=headers, rows=[[_preview(value) for value in row] for row in rows])
+        self._select_handlers: list[Callable[[int], None]] = []
+        self.on_msg(self._handle_custom_msg)
+
+    def on_select(self, handler: Callable[[int], None]) -> None:
+        """Call ``handler(index)`` when the viewer clicks example ``index``."""
+        self._select_handlers.append(handler)
+
+    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("event") != "select":
+            return
+        index = content.get("index")
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self.rows):
+            for handler in self._select_handlers:
+                handler(index)

@@ -1,0 +1,83 @@
+"""Classification output ("label"): the top class and confidence bars."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import traitlets
+
+from ._component import JS_DIR, Component
+
+
+def _as_float(value: Any, what: str) -> float:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    return float(value)
+
+
+class Label(Component):
+    """Show a predicted class, with confidence bars sorted from the most likely.
+
+    The function may return a dict ``{class: confidence}``, a list/array of confidences (named by
+    ``class_names``, else by index), or a single class (a string or int) without confidences.
+    """
+
+    roles = frozenset({"output"})
+
+    _esm = JS_DIR / "label.js"
+
+    value = traitlets.Dict(None, allow_none=True).tag(sync=True)
+    """``{"label": top class, "confidences": [{"label", "confidence"}, ...]}``, or None when empty."""
+
+    num_top_classes = traitlets.Int(None, allow_none=True).tag(sync=True, option=True)
+    """How many classes to show bars for; None shows all."""
+
+    class_names = traitlets.List(traitlets.Unicode(), None, allow_none=True).tag(sync=True, option=True)
+    """Names for a list/array of confidences, in order."""
+
+    @traitlets.validate("num_top_classes")
+    def _check_top(self, proposal: Any) -> int | None:
+        if proposal["value"] is not None and proposal["value"] < 1:
+            raise traitlets.TraitError(f"num_top_classes must be 1 or more, got {proposal['value']}")
+        return proposal["value"]
+
+    def postprocess(self, result: Any) -> dict[str, Any] | None:
+        if result is None:
+            return None
+        if isinstance(result, str | numbers.Integral) or (hasattr(result, "ndim") and result.ndim == 0):
+            single = result.item() if hasattr(result, "item") else result
+            return {"label": str(single), "confidences": []}
+        if isinstance(result, Mapping):
+            pairs = [(str(key), _as_float(conf, f"confidence of {key!r}")) for key, conf in result.items()]
+        elif hasattr(result, "tolist") or isinstance(result, Sequence):
+            scores = result.tolist() if hasattr(result, "tolist") else list(result)
+            if scores and isinstance(scores[0], list):
+                if len(scores) != 1:
+                    raise TypeError(f"a Label shows one prediction; got a batch of {len(scores)}")
+                scores = scores[0]
+            names = self.class_names or [str(index) for index in range(len(scores))]
+            if len(names) != len(scores):
+                raise TypeError(
+                    f"the function returned {len(scores)} confidences but Label has "
+                    f"{len(names)} class_names"
+                )
+            pairs = [(name, _as_float(score, f"confidence of {name!r}")) for name, score in zip(names, scores)]
+        else:
+            raise TypeError(
+                "a Label output needs a dict {class: confidence}, a list of confidences or a class name; "
+                f"the function returned {type(result).__name__}"
+            )
+        pairs.sort(key=lambda pair: pair[1], reverse=True)
+        if self.num_top_classes is not None:
+            pairs = pairs[: self.num_top_classes]
+        return {
+            "label": pairs[0][0] if pairs else None,
+            "confidences": [{"label": name, "confidence": conf} for name, conf in pairs],
+        }
+
+    def example_value(self) -> dict[str, Any]:
+        return {"label": "example", "confidences": [{"label": "example", "confidence": 1.0}]}

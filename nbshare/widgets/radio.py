@@ -1,0 +1,12 @@
+"""Radio input: the same choice logic as Dropdown, shown as a group of radio buttons."""
+
+from __future__ import annotations
+
+from ._component import JS_DIR
+from .dropdown import Dropdown
+
+
+class Radio(Dropdown):
+    """Pick one of ``choices`` from radio buttons (best for a handful of options)."""
+
+    _esm = JS_DIR / "radio.js"
