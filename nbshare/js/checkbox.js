@@ -3,6 +3,7 @@ function render({ model, el }) {
   el.classList.add("nbshare-field");
   const wrapper = Object.assign(document.createElement("label"), { className: "nbshare-choice" });
   const box = Object.assign(document.createElement("input"), { type: "checkbox" });
+  box.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   const text = Object.assign(document.createElement("span"), { className: "nbshare-label" });
 
   const update = () => {

@@ -7,6 +7,7 @@ function render({ model, el }) {
   const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
   const select = Object.assign(document.createElement("select"), { id });
 
+  select.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   const update = () => {
     label.textContent = model.get("label");
     select.disabled = !model.get("interactive");

@@ -13,6 +13,7 @@ function render({ model, el }) {
     model.get("rows").forEach((cells, index) => {
       const row = Object.assign(document.createElement("tr"), { className: "nbshare-example", tabIndex: 0 });
       row.setAttribute("role", "button");
+      row.dataset.lmSuppressShortcuts = "true"; // Enter/Space choose the example, not a notebook command
       row.setAttribute("aria-label", `Example ${index + 1}: ${cells.join(", ")}`);
       cells.forEach((text) => row.append(Object.assign(document.createElement("td"), { textContent: text })));
       const choose = () => model.send({ event: "select", index });

@@ -7,6 +7,7 @@ function render({ model, el }) {
   const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
   const input = Object.assign(document.createElement("input"), { id, type: "number", className: "nbshare-input" });
 
+  input.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   const update = () => {
     label.textContent = model.get("label");
     input.readOnly = !model.get("interactive");

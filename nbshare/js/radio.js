@@ -18,6 +18,7 @@ function render({ model, el }) {
       const button = Object.assign(document.createElement("input"), {
         type: "radio", name, value: choice, checked: choice === model.get("value"), disabled: !model.get("interactive"),
       });
+      button.dataset.lmSuppressShortcuts = "true"; // arrow keys move between choices, not notebook cells
       button.addEventListener("change", send);
       wrapper.append(button, document.createTextNode(choice));
       return wrapper;

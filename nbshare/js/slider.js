@@ -7,6 +7,7 @@ function render({ model, el }) {
   const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
   const row = Object.assign(document.createElement("div"), { className: "nbshare-slider" });
   const input = Object.assign(document.createElement("input"), { id, type: "range" });
+  input.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   const readout = document.createElement("output");
   readout.htmlFor = id;
 

@@ -8,6 +8,7 @@ function render({ model, el }) {
   const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
   const input = document.createElement(multiline ? "textarea" : "input");
   Object.assign(input, { id, className: "nbshare-input" });
+  input.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   if (multiline) input.rows = model.get("lines");
   else input.type = "text";
 

@@ -49,7 +49,7 @@ class Component(anywidget.AnyWidget):
             )
         self._submit_callbacks: list[Callable[[], None]] = []
         super().__init__(**kwargs)
-        self.on_msg(self._handle_custom_msg)
+        self.on_msg(self._on_page_event)
 
     @classmethod
     def _accepted_kwargs(cls) -> set[str]:
@@ -90,7 +90,7 @@ class Component(anywidget.AnyWidget):
         """Call ``callback`` when the user asks to submit from inside this field (Enter in a textbox)."""
         self._submit_callbacks.append(callback)
 
-    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("event") == "submit" and self.interactive:
             for callback in self._submit_callbacks:
                 callback()

@@ -22,13 +22,13 @@ class Actions(anywidget.AnyWidget):
     def __init__(self, live: bool = False) -> None:
         super().__init__(live=live)
         self._handlers: dict[str, list[Callable[[], None]]] = {"submit": [], "clear": []}
-        self.on_msg(self._handle_custom_msg)
+        self.on_msg(self._on_page_event)
 
     def on_click(self, event: str, handler: Callable[[], None]) -> None:
         """Call ``handler`` when the button for ``event`` ("submit" or "clear") is pressed."""
         self._handlers[event].append(handler)
 
-    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
         event = content.get("event") if isinstance(content, dict) else None
         for handler in self._handlers.get(event, []) if isinstance(event, str) else []:
             handler()

@@ -32,13 +32,13 @@ class Examples(anywidget.AnyWidget):
     def __init__(self, headers: list[str], rows: list[list[Any]]) -> None:
         super().__init__(headers=headers, rows=[[_preview(value) for value in row] for row in rows])
         self._select_handlers: list[Callable[[int], None]] = []
-        self.on_msg(self._handle_custom_msg)
+        self.on_msg(self._on_page_event)
 
     def on_select(self, handler: Callable[[int], None]) -> None:
         """Call ``handler(index)`` when the viewer clicks example ``index``."""
         self._select_handlers.append(handler)
 
-    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("event") != "select":
             return
         index = content.get("index")

@@ -1,0 +1,123 @@
+"""Real JupyterLab, real Chromium: a user types, clicks and reads; we assert the page and the kernel."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+SHOUT = [
+    "import nbshare\n"
+    "received = []\n"
+    "def shout(text):\n"
+    "    received.append(text)\n"
+    "    if text == 'boom':\n"
+    "        raise ValueError('cannot shout boom')\n"
+    "    return text.upper() + '!'\n",
+    "iface = nbshare.Interface(shout, 'text', 'text', title='Shout',\n"
+    "                          description='Type a **sentence**. <script>window.pwned = 1</script>')\n"
+    "iface",
+]
+
+
+def test_type_submit_shows_answer_and_the_function_received_the_text(open_notebook):
+    notebook = open_notebook(SHOUT)
+    app = notebook.app("Shout")
+    expect(app).to_be_visible(timeout=30_000)
+
+    app.get_by_role("textbox", name="Text").fill("hello doctor")
+    app.get_by_role("button", name="Submit").click()
+
+    expect(app.get_by_role("status").filter(has_text="HELLO DOCTOR!")).to_be_visible()
+    assert notebook.kernel.eval("received") == ["hello doctor"]
+    # The description is Markdown with its HTML escaped: the bold renders, the script is only text.
+    expect(app.locator(".nbshare-description strong")).to_have_text("sentence")
+    expect(app.locator(".nbshare-description")).to_contain_text("<script>")
+    assert notebook.page.evaluate("window.pwned") is None
+    notebook.screenshot(ARTIFACTS / "notebook-text.png")
+
+
+def test_function_error_is_shown_and_the_interface_stays_usable(open_notebook):
+    notebook = open_notebook(SHOUT)
+    app = notebook.app("Shout")
+    textbox = app.get_by_role("textbox", name="Text")
+
+    textbox.fill("boom")
+    app.get_by_role("button", name="Submit").click()
+    expect(app.get_by_role("alert")).to_have_text("ValueError: cannot shout boom")
+
+    textbox.fill("calm")
+    textbox.press("Enter")  # Enter in a one-line field submits
+    expect(app.get_by_role("status").filter(has_text="CALM!")).to_be_visible()
+    expect(app.get_by_role("alert")).to_have_count(0)
+    assert notebook.kernel.eval("received") == ["boom", "calm"]
+
+
+def test_clear_empties_inputs_and_outputs(open_notebook):
+    notebook = open_notebook(SHOUT)
+    app = notebook.app("Shout")
+    app.get_by_role("textbox", name="Text").fill("x")
+    app.get_by_role("button", name="Submit").click()
+    expect(app.get_by_role("status").filter(has_text="X!")).to_be_visible()
+
+    app.get_by_role("button", name="Clear").click()
+    expect(app.get_by_role("textbox", name="Text")).to_have_value("")
+    notebook.kernel.wait_for("iface._views[-1].outputs[0].value", lambda value: value == "")
+
+
+def test_several_inputs_map_to_parameters_and_a_tuple_fills_several_outputs(open_notebook):
+    notebook = open_notebook([
+        "import nbshare\n"
+        "calls = []\n"
+        "def bmi(weight_kg, height_cm, metric):\n"
+        "    calls.append([weight_kg, height_cm, metric])\n"
+        "    value = weight_kg / (height_cm / 100) ** 2\n"
+        "    return round(value, 1), {'band': 'high' if value > 25 else 'normal'}\n"
+        "nbshare.Interface(bmi, ['number', nbshare.Slider(minimum=100, maximum=220, value=170), 'checkbox'],\n"
+        "                  ['number', 'json'], title='BMI')",
+    ])
+    app = notebook.app("BMI")
+    app.get_by_role("spinbutton", name="Weight kg").fill("90")
+    app.get_by_role("checkbox", name="Metric").check()
+    slider = app.get_by_role("slider", name="Height cm")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowRight")  # 170 -> 180
+    app.get_by_role("button", name="Submit").click()
+
+    expect(app.get_by_role("spinbutton", name="Output 1")).to_have_value("27.8")
+    expect(app.locator(".nbshare-json")).to_contain_text('"band": "high"')
+    assert notebook.kernel.eval("calls") == [[90.0, 180.0, True]]
+
+
+def test_live_mode_runs_on_change_without_a_submit_button(open_notebook):
+    notebook = open_notebook([
+        "import nbshare\n"
+        "nbshare.Interface(lambda text: len(text), 'text', 'number', live=True, title='Count')",
+    ])
+    app = notebook.app("Count")
+    expect(app.get_by_role("button", name="Submit")).to_be_hidden()
+    app.get_by_role("textbox", name="Text").press_sequentially("abcd")
+    expect(app.get_by_role("spinbutton", name="Output")).to_have_value("4")
+
+
+def test_sklearn_classifier_label_and_example_click(open_notebook):
+    notebook = open_notebook([
+        "import nbshare\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "iris = load_iris(as_frame=True)\n"
+        "model = LogisticRegression(max_iter=500).fit(iris.data, iris.target_names[iris.target])\n"
+        "nbshare.Interface(model, ['number'] * 4, nbshare.Label(num_top_classes=3), title='Iris',\n"
+        "                  examples=[[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])",
+    ])
+    app = notebook.app("Iris")
+    # Inputs are named after the model's features.
+    expect(app.get_by_role("spinbutton", name="Sepal length (cm)")).to_be_visible()
+    app.get_by_role("button", name="Example 2: 6.7, 3.0, 5.2, 2.3").click()
+    expect(app.get_by_role("spinbutton", name="Petal length (cm)")).to_have_value("5.2")
+    expect(app.locator(".nbshare-label-top")).to_have_text("virginica")
+    expect(app.locator(".nbshare-bar-row")).to_have_count(3)
