@@ -123,8 +123,8 @@ def _keras(model: Any) -> Callable[..., Any]:
 
     def predict(*args: Any) -> Any:
         result = model.predict(_batch_of_one(args), **quiet)
-        if isinstance(result, list | tuple):
-            return type(result)(item[0] for item in result)
+        if isinstance(result, list | tuple) and all(hasattr(item, "shape") for item in result):
+            return type(result)(item[0] for item in result)  # a multi-output Keras model: a list of batches
         return result[0]
 
     return predict

@@ -77,7 +77,12 @@ class Component(anywidget.AnyWidget):
 
     def clone(self, **overrides: Any) -> Component:
         """A new, independent widget configured like this one (each viewer gets its own)."""
-        return type(self)(**{**self._clone_kwargs(), **overrides})
+        return self.declared_class()(**{**self._clone_kwargs(), **overrides})
+
+    @classmethod
+    def declared_class(cls) -> type[Component]:
+        """The component class as written, not the per-instance subclass anywidget's ``add_traits`` makes."""
+        return next(klass for klass in cls.__mro__ if "_anywidget_id" not in klass.__dict__)
 
     def _clone_kwargs(self) -> dict[str, Any]:
         kwargs = {name: getattr(self, name) for name in self.trait_names(option=True)}

@@ -1,0 +1,121 @@
+"""Tier 1: model adapters, with real scikit-learn and torch models built here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nbshare
+from nbshare.adapters import adapt_model, detect_model_type
+
+
+@pytest.fixture(scope="module")
+def iris():
+    from sklearn.datasets import load_iris
+
+    return load_iris(as_frame=True)
+
+
+def test_import_nbshare_imports_no_heavy_library():
+    code = "import sys, nbshare; print(sorted(m for m in ('pandas','torch','sklearn','tensorflow','keras') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_sklearn_classifier_gives_class_confidences(iris):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=500).fit(iris.data.values, iris.target_names[iris.target])
+    assert detect_model_type(model) == "sklearn"
+    iface = nbshare.Interface(model, ["number"] * 4, "label")
+    result = iface.predict(6.7, 3.0, 5.2, 2.3)
+    assert result["label"] == "virginica"
+    assert {c["label"] for c in result["confidences"]} == {"setosa", "versicolor", "virginica"}
+    assert sum(c["confidence"] for c in result["confidences"]) == pytest.approx(1.0)
+
+
+def test_sklearn_feature_names_become_labels_and_feature_count_is_checked(iris):
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = DecisionTreeClassifier().fit(iris.data, iris.target)
+    iface = nbshare.Interface(model, ["number"] * 4, "label")
+    assert [c.label for c in iface._inputs][:2] == ["Sepal length (cm)", "Sepal width (cm)"]
+    with pytest.raises(ValueError, match="fitted on 4 features but the interface has 3 inputs"):
+        nbshare.Interface(model, ["number"] * 3, "label")
+
+
+def test_sklearn_regressor_and_text_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    regressor = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    assert nbshare.Interface(regressor, "number", "number").predict(3) == pytest.approx(7.0)
+
+    texts = ["great film", "loved it", "awful film", "hated it"]
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, ["pos", "pos", "neg", "neg"])
+    assert nbshare.Interface(pipeline, "text", "label").predict("loved it")["label"] == "pos"
+
+
+def test_torch_module_eval_no_grad_batch_dims():
+    torch = pytest.importorskip("torch")
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 2)
+            self.dropout = torch.nn.Dropout(0.9)
+            self.seen = None
+
+        def forward(self, x):
+            self.seen = (tuple(x.shape), torch.is_grad_enabled(), self.training)
+            return torch.softmax(self.dropout(self.linear(x)), dim=-1)
+
+    torch.manual_seed(0)
+    net = Net()
+    net.train()
+    assert detect_model_type(net) == "torch"
+    run = adapt_model(net)
+    first = run(np.array([1.0, 2.0, 3.0]))
+    assert net.seen == ((1, 3), False, False)  # batch dim added, no grad, eval mode (dropout off)
+    assert isinstance(first, np.ndarray) and first.shape == (2,)
+    np.testing.assert_allclose(run(np.array([1.0, 2.0, 3.0])), first)  # deterministic in eval mode
+
+
+def test_torch_module_through_interface_with_number_inputs():
+    torch = pytest.importorskip("torch")
+
+    class Add(torch.nn.Module):
+        def forward(self, a, b):
+            return a + b
+
+    assert nbshare.Interface(Add(), ["number", "number"], "number").predict(2, 3) == 5.0
+
+
+def test_keras_style_object_with_predict():
+    class KerasLike:
+        def predict(self, batch, verbose=1):
+            assert verbose == 0
+            return np.asarray(batch) * 2
+
+    assert detect_model_type(KerasLike()) == "keras"
+    assert nbshare.Interface(KerasLike(), "number", "number").predict(4) == 8.0
+
+
+def test_model_type_override_and_errors():
+    class Both:
+        def __call__(self, x):
+            return "called"
+
+        def predict(self, batch):
+            return ["predicted"]
+
+    assert nbshare.Interface(Both(), "text", "text").predict("x") == "called"
+    assert nbshare.Interface(Both(), "text", "text", model_type="keras").predict("x") == "predicted"
+    with pytest.raises(ValueError, match="model_type must be one of pyfunc, sklearn, torch, keras"):
+        nbshare.Interface(Both(), "text", "text", model_type="onnx")
+    with pytest.raises(TypeError, match="needs a function or a model with a .predict method, got int"):
+        nbshare.Interface(3, "text", "text")
