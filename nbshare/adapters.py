@@ -35,9 +35,7 @@ def detect_model_type(model: Any) -> str:
         return "pyfunc"
     if callable(getattr(model, "predict", None)):
         return "keras"
-    raise TypeError(
-        f"Interface needs a function or a model with a .predict method, got {type(model).__name__}"
-    )
+    raise TypeError(f"Interface needs a function or a model with a .predict method, got {type(model).__name__}")
 
 
 def adapt_model(model: Any, model_type: str | None = None) -> Callable[..., Any]:
@@ -156,9 +154,7 @@ def _check_arity(fn: Callable[..., Any], n_inputs: int, input_names: list[str]) 
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
         return  # builtins and C callables without a signature: nothing to check against
-    positional = [
-        p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     required = [p for p in positional if p.default is p.empty]
     takes_varargs = any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
     required_kw = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY and p.default is p.empty]

@@ -97,9 +97,7 @@ class Interface:
         self._forced_model_type = model_type
         kind = model_type or detect_model_type(fn)
         self._inputs = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
-        self._outputs = self._templates(
-            output_specs, "output", ["Output"] if len(output_specs) == 1 else None
-        )
+        self._outputs = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
         self.fn = fn
         self.examples = self._check_examples(examples)
 
@@ -180,7 +178,9 @@ class Interface:
 
     def _run(self, values: list[Any]) -> tuple[list[Any], float]:
         """preprocess -> fn -> postprocess; returns the wire outputs and the seconds ``fn`` took."""
-        args = values if self._preprocess is False else [self._convert_input(c, v) for c, v in zip(self._inputs, values)]
+        args = values
+        if self._preprocess is not False:
+            args = [self._convert_input(c, v) for c, v in zip(self._inputs, values, strict=True)]
         if callable(self._preprocess) and not isinstance(self._preprocess, bool):
             converted = self._preprocess(*args)
             args = list(converted) if isinstance(converted, tuple) else [converted]
@@ -192,7 +192,7 @@ class Interface:
         results = self._split_outputs(result)
         if self._postprocess is False:
             return results, elapsed
-        return [self._convert_output(c, r) for c, r in zip(self._outputs, results)], elapsed
+        return [self._convert_output(c, r) for c, r in zip(self._outputs, results, strict=True)], elapsed
 
     @staticmethod
     def _convert_input(component: Component, value: Any) -> Any:

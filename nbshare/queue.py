@@ -54,9 +54,7 @@ class InferenceQueue:
 
     def _start_workers(self) -> None:
         while len(self._workers) < self.concurrency_limit:
-            worker = threading.Thread(
-                target=self._work, name=f"nbshare-inference-{len(self._workers)}", daemon=True
-            )
+            worker = threading.Thread(target=self._work, name=f"nbshare-inference-{len(self._workers)}", daemon=True)
             self._workers.append(worker)
             worker.start()
 

@@ -52,7 +52,12 @@ class InterfaceView:
         row = ipywidgets.HBox([input_column, output_column])
         self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
         self._widgets: list[ipywidgets.Widget] = [
-            self.widget, row, input_column, output_column, *self.widget.children, *input_column.children,
+            self.widget,
+            row,
+            input_column,
+            output_column,
+            *self.widget.children,
+            *input_column.children,
             *output_column.children,
         ]
         self.widget.add_class("nbshare-app")

@@ -3,6 +3,7 @@ kernel client that reads Python state from the very kernel the page is talking t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,7 +57,7 @@ class JupyterLabServer:
             "JUPYTER_CONFIG_DIR": str(root / ".config"),  # the user's own ~/.jupyter must not leak in
             "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"),
-            "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         }
         settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True, exist_ok=True)
@@ -65,11 +68,22 @@ class JupyterLabServer:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-                "--ServerApp.open_browser=False", "--ServerApp.port_retries=0", "--allow-root",
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={root}",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.port_retries=0",
+                "--allow-root",
             ],
-            cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=root,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_ready()
 
@@ -83,7 +97,8 @@ class JupyterLabServer:
                 return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"JupyterLab did not start in {timeout} s: {self.log_path.read_text(errors='replace')[-3000:]}")
+        log = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"JupyterLab did not start in {timeout} s: {log}")
 
     def api(self, method: str, path: str) -> Any:
         request = urllib.request.Request(
@@ -204,10 +219,8 @@ class OpenNotebook:
         self.page.screenshot(path=str(path), full_page=True)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the server may already be gone at the end of the session
             self.server.api("DELETE", f"api/sessions/{self._session_id()}")
-        except Exception:
-            pass  # the server may already be gone at the end of the session
         self.kernel.client.stop_channels()
         self.context.close()
 

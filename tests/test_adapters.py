@@ -20,7 +20,8 @@ def iris():
 
 
 def test_import_nbshare_imports_no_heavy_library():
-    code = "import sys, nbshare; print(sorted(m for m in ('pandas','torch','sklearn','tensorflow','keras') if m in sys.modules))"
+    heavy = "('pandas', 'torch', 'sklearn', 'tensorflow', 'keras')"
+    code = f"import sys, nbshare; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -117,5 +118,5 @@ def test_model_type_override_and_errors():
     assert nbshare.Interface(Both(), "text", "text", model_type="keras").predict("x") == "predicted"
     with pytest.raises(ValueError, match="model_type must be one of pyfunc, sklearn, torch, keras"):
         nbshare.Interface(Both(), "text", "text", model_type="onnx")
-    with pytest.raises(TypeError, match="needs a function or a model with a .predict method, got int"):
+    with pytest.raises(TypeError, match=r"needs a function or a model with a \.predict method, got int"):
         nbshare.Interface(3, "text", "text")

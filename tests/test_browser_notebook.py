@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ARTIFACTS
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -69,16 +68,18 @@ def test_clear_empties_inputs_and_outputs(open_notebook):
 
 
 def test_several_inputs_map_to_parameters_and_a_tuple_fills_several_outputs(open_notebook):
-    notebook = open_notebook([
-        "import nbshare\n"
-        "calls = []\n"
-        "def bmi(weight_kg, height_cm, metric):\n"
-        "    calls.append([weight_kg, height_cm, metric])\n"
-        "    value = weight_kg / (height_cm / 100) ** 2\n"
-        "    return round(value, 1), {'band': 'high' if value > 25 else 'normal'}\n"
-        "nbshare.Interface(bmi, ['number', nbshare.Slider(minimum=100, maximum=220, value=170), 'checkbox'],\n"
-        "                  ['number', 'json'], title='BMI')",
-    ])
+    notebook = open_notebook(
+        [
+            "import nbshare\n"
+            "calls = []\n"
+            "def bmi(weight_kg, height_cm, metric):\n"
+            "    calls.append([weight_kg, height_cm, metric])\n"
+            "    value = weight_kg / (height_cm / 100) ** 2\n"
+            "    return round(value, 1), {'band': 'high' if value > 25 else 'normal'}\n"
+            "nbshare.Interface(bmi, ['number', nbshare.Slider(minimum=100, maximum=220, value=170), 'checkbox'],\n"
+            "                  ['number', 'json'], title='BMI')",
+        ]
+    )
     app = notebook.app("BMI")
     app.get_by_role("spinbutton", name="Weight kg").fill("90")
     app.get_by_role("checkbox", name="Metric").check()
@@ -94,10 +95,11 @@ def test_several_inputs_map_to_parameters_and_a_tuple_fills_several_outputs(open
 
 
 def test_live_mode_runs_on_change_without_a_submit_button(open_notebook):
-    notebook = open_notebook([
-        "import nbshare\n"
-        "nbshare.Interface(lambda text: len(text), 'text', 'number', live=True, title='Count')",
-    ])
+    notebook = open_notebook(
+        [
+            "import nbshare\nnbshare.Interface(lambda text: len(text), 'text', 'number', live=True, title='Count')",
+        ]
+    )
     app = notebook.app("Count")
     expect(app.get_by_role("button", name="Submit")).to_be_hidden()
     app.get_by_role("textbox", name="Text").press_sequentially("abcd")
@@ -105,15 +107,17 @@ def test_live_mode_runs_on_change_without_a_submit_button(open_notebook):
 
 
 def test_sklearn_classifier_label_and_example_click(open_notebook):
-    notebook = open_notebook([
-        "import nbshare\n"
-        "from sklearn.datasets import load_iris\n"
-        "from sklearn.linear_model import LogisticRegression\n"
-        "iris = load_iris(as_frame=True)\n"
-        "model = LogisticRegression(max_iter=500).fit(iris.data, iris.target_names[iris.target])\n"
-        "nbshare.Interface(model, ['number'] * 4, nbshare.Label(num_top_classes=3), title='Iris',\n"
-        "                  examples=[[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])",
-    ])
+    notebook = open_notebook(
+        [
+            "import nbshare\n"
+            "from sklearn.datasets import load_iris\n"
+            "from sklearn.linear_model import LogisticRegression\n"
+            "iris = load_iris(as_frame=True)\n"
+            "model = LogisticRegression(max_iter=500).fit(iris.data, iris.target_names[iris.target])\n"
+            "nbshare.Interface(model, ['number'] * 4, nbshare.Label(num_top_classes=3), title='Iris',\n"
+            "                  examples=[[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])",
+        ]
+    )
     app = notebook.app("Iris")
     # Inputs are named after the model's features.
     expect(app.get_by_role("spinbutton", name="Sepal length (cm)")).to_be_visible()
@@ -121,3 +125,4 @@ def test_sklearn_classifier_label_and_example_click(open_notebook):
     expect(app.get_by_role("spinbutton", name="Petal length (cm)")).to_have_value("5.2")
     expect(app.locator(".nbshare-label-top")).to_have_text("virginica")
     expect(app.locator(".nbshare-bar-row")).to_have_count(3)
+    app.screenshot(path=str(ARTIFACTS / "notebook-iris.png"))

@@ -228,8 +228,14 @@ class TestContract:
 
     @pytest.mark.parametrize(
         "component",
-        [nbshare.Textbox(), nbshare.Number(), nbshare.Slider(), nbshare.Checkbox(), nbshare.Dropdown(["a"]),
-         nbshare.Radio(["a"])],
+        [
+            nbshare.Textbox(),
+            nbshare.Number(),
+            nbshare.Slider(),
+            nbshare.Checkbox(),
+            nbshare.Dropdown(["a"]),
+            nbshare.Radio(["a"]),
+        ],
     )
     def test_example_value_is_accepted_by_preprocess(self, component):
         component.preprocess(component.example_value())

@@ -74,8 +74,11 @@ def test_user_components_are_not_modified():
 
 def test_preprocess_and_postprocess_hooks():
     iface = nbshare.Interface(
-        lambda a, b: a + b, ["number", "number"], "number",
-        preprocess=lambda a, b: (a * 10, b * 10), postprocess=lambda r: r + 1,
+        lambda a, b: a + b,
+        ["number", "number"],
+        "number",
+        preprocess=lambda a, b: (a * 10, b * 10),
+        postprocess=lambda r: r + 1,
     )
     assert iface.predict(1, 2) == 31.0
     raw = nbshare.Interface(lambda text: {"raw": text}, "text", "json", preprocess=False, postprocess=False)

@@ -21,7 +21,8 @@ function render({ model, el }) {
       timer = setInterval(tick, 100);
     } else if (state === "done") {
       const ms = model.get("elapsed_ms");
-      el.textContent = `Done in ${ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`}`;
+      const took = ms < 1 ? "under 1 ms" : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+      el.textContent = `Done in ${took}`;
     } else {
       el.textContent = "";
     }

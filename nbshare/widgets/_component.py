@@ -47,7 +47,7 @@ class Component(anywidget.AnyWidget):
                 f"{type(self).__name__}() got unexpected keyword argument(s) {', '.join(unknown)}; "
                 f"it accepts {', '.join(sorted(accepted))}"
             )
-        self._submit_callbacks: list[Callable[[], None]] = []
+        self._submit_callbacks: list[Callable[[], object]] = []
         super().__init__(**kwargs)
         self.on_msg(self._on_page_event)
 
@@ -91,7 +91,7 @@ class Component(anywidget.AnyWidget):
 
     # -- events from the page ----------------------------------------------------------------------
 
-    def on_submit(self, callback: Callable[[], None]) -> None:
+    def on_submit(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` when the user asks to submit from inside this field (Enter in a textbox)."""
         self._submit_callbacks.append(callback)
 

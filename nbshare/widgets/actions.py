@@ -21,10 +21,10 @@ class Actions(anywidget.AnyWidget):
 
     def __init__(self, live: bool = False) -> None:
         super().__init__(live=live)
-        self._handlers: dict[str, list[Callable[[], None]]] = {"submit": [], "clear": []}
+        self._handlers: dict[str, list[Callable[[], object]]] = {"submit": [], "clear": []}
         self.on_msg(self._on_page_event)
 
-    def on_click(self, event: str, handler: Callable[[], None]) -> None:
+    def on_click(self, event: str, handler: Callable[[], object]) -> None:
         """Call ``handler`` when the button for ``event`` ("submit" or "clear") is pressed."""
         self._handlers[event].append(handler)
 

@@ -62,10 +62,11 @@ class Label(Component):
             names = self.class_names or [str(index) for index in range(len(scores))]
             if len(names) != len(scores):
                 raise TypeError(
-                    f"the function returned {len(scores)} confidences but Label has "
-                    f"{len(names)} class_names"
+                    f"the function returned {len(scores)} confidences but Label has {len(names)} class_names"
                 )
-            pairs = [(name, _as_float(score, f"confidence of {name!r}")) for name, score in zip(names, scores)]
+            pairs = [
+                (name, _as_float(score, f"confidence of {name!r}")) for name, score in zip(names, scores, strict=True)
+            ]
         else:
             raise TypeError(
                 "a Label output needs a dict {class: confidence}, a list of confidences or a class name; "

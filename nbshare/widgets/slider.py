@@ -18,10 +18,10 @@ class Slider(Number):
     value = traitlets.Float(None, allow_none=True).tag(sync=True)
     """The chosen value; starts at ``minimum`` when not given."""
 
-    minimum = traitlets.Float(0.0).tag(sync=True, option=True)
+    minimum = traitlets.Float(0.0).tag(sync=True, option=True)  # type: ignore[assignment]  # required here, optional in Number
     """Left end of the slider."""
 
-    maximum = traitlets.Float(100.0).tag(sync=True, option=True)
+    maximum = traitlets.Float(100.0).tag(sync=True, option=True)  # type: ignore[assignment]  # required here, optional in Number
     """Right end of the slider."""
 
     step = traitlets.Float(1.0).tag(sync=True, option=True)
@@ -43,11 +43,8 @@ class Slider(Number):
         low = proposal["value"] if proposal["trait"].name == "minimum" else self.minimum
         high = proposal["value"] if proposal["trait"].name == "maximum" else self.maximum
         if low >= high:
-            raise traitlets.TraitError(
-                f"Slider needs minimum below maximum, got minimum={low:g}, maximum={high:g}"
-            )
+            raise traitlets.TraitError(f"Slider needs minimum below maximum, got minimum={low:g}, maximum={high:g}")
         return proposal["value"]
 
     def empty_value(self) -> float:
         return self.minimum
-
