@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 from typing import Any
 
 
@@ -33,6 +32,8 @@ def render_markdown(source: str) -> str:
     return sanitize_html(_markdown_parser().render(source))
 
 
-def escape(text: str) -> str:
-    """Escape ``text`` for use inside HTML element content or a quoted attribute."""
-    return html.escape(text, quote=True)
+def render_markdown_inline(source: str) -> str:
+    """Render one line of Markdown (emphasis, code, links; no blocks) to sanitized HTML, HTML escaped."""
+    if not source:
+        return ""
+    return sanitize_html(_markdown_parser().renderInline(source))

@@ -46,7 +46,7 @@ class Interface:
         Rows of input values shown as a clickable table; a click fills the inputs and runs ``fn``. With a
         single input, a row may be the bare value.
     title, description
-        Shown above the interface. The description is Markdown; HTML in either is escaped.
+        Shown above the interface, as Markdown (the title as one line); HTML in either is escaped.
     live
         Run on every change (debounced) instead of on Submit.
     model_type

@@ -190,6 +190,13 @@ class TestJSONAndRichText:
         assert "onclick" not in html.html
         assert "javascript" not in html.html
 
+    def test_header_title_is_inline_markdown_with_html_escaped(self):
+        from nbshare.widgets.header import Header
+
+        header = Header(title="**Sentiment** <img src=x onerror=alert(1)>", description="# not a title")
+        assert header.title_html == "<strong>Sentiment</strong> &lt;img src=x onerror=alert(1)&gt;"
+        assert header.description_html == "<h1>not a title</h1>\n"
+
     def test_value_change_rerenders(self):
         markdown = nbshare.Markdown()
         markdown.value = "# Title"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from .._html import render_markdown
+from .._html import render_markdown, render_markdown_inline
 from ._component import JS_DIR
 
 
@@ -15,14 +15,14 @@ class Header(anywidget.AnyWidget):
     _esm = JS_DIR / "header.js"
     _css = JS_DIR / "theme.css"
 
-    title = traitlets.Unicode("").tag(sync=True)
-    """The title, shown as plain text (never parsed as HTML)."""
+    title_html = traitlets.Unicode("").tag(sync=True)
+    """The title rendered from one line of Markdown, sanitized."""
 
     description_html = traitlets.Unicode("").tag(sync=True)
     """The description rendered from Markdown, sanitized."""
 
     def __init__(self, title: str | None = None, description: str | None = None) -> None:
         super().__init__(
-            title=title or "",
+            title_html=render_markdown_inline(title or ""),
             description_html=render_markdown(description or ""),
         )
