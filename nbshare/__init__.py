@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .interface import Interface, OutputError
+from ._errors import InputError
+from .edits import EditedImage, replay
 from .widgets import (
     HTML,
     JSON,
     Checkbox,
     Component,
     Dropdown,
-    InputError,
     Label,
     Markdown,
     Number,
@@ -27,6 +28,7 @@ __all__ = [
     "Checkbox",
     "Component",
     "Dropdown",
+    "EditedImage",
     "InputError",
     "Interface",
     "Label",
@@ -38,4 +40,5 @@ __all__ = [
     "Text",
     "Textbox",
     "__version__",
+    "replay",
 ]

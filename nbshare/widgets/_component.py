@@ -9,11 +9,11 @@ from typing import Any, ClassVar
 import anywidget
 import traitlets
 
+from .._errors import InputError
+
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 
-
-class InputError(ValueError):
-    """A value the user entered cannot be given to the function; the message says what to change."""
+__all__ = ["JS_DIR", "Component", "InputError"]
 
 
 class Component(anywidget.AnyWidget):
