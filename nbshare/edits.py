@@ -73,7 +73,9 @@ def check_edit(edit: Any, height: int, width: int) -> dict[str, Any]:
             clean_points.append([_number(point[0], "x"), _number(point[1], "y")])
         stroke_width = _number(edit.get("width"), "the brush width")
         if not 1 <= stroke_width <= 2 * max(height, width):
-            raise InputError(f"the brush width must be between 1 and {2 * max(height, width)} pixels, got {stroke_width}")
+            raise InputError(
+                f"the brush width must be between 1 and {2 * max(height, width)} pixels, got {stroke_width}"
+            )
         clean = {"op": op, "points": clean_points, "width": stroke_width}
         if op == "paint":
             color = edit.get("color", "#000000")

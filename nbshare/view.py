@@ -45,7 +45,14 @@ class InterfaceView:
         self.actions = Actions(live=interface.live)
         self.status = Status()
         self.examples = (
-            Examples(headers=[c.label for c in self.inputs], rows=interface.examples) if interface.examples else None
+            Examples(
+                headers=[c.label for c in self.inputs],
+                rows=[
+                    [c.preview(value) for c, value in zip(self.inputs, row, strict=True)] for row in interface.examples
+                ],
+            )
+            if interface.examples
+            else None
         )
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
         output_column = ipywidgets.VBox([self.status, *self.outputs])

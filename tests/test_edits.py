@@ -49,9 +49,7 @@ def test_erase_after_paint_restores_original_pixels(image):
 
 
 def test_crop_flip_rotate(image):
-    np.testing.assert_array_equal(
-        nbshare.replay(image, [{"op": "crop", "box": [10, 5, 30, 25]}]), image[5:25, 10:30]
-    )
+    np.testing.assert_array_equal(nbshare.replay(image, [{"op": "crop", "box": [10, 5, 30, 25]}]), image[5:25, 10:30])
     np.testing.assert_array_equal(
         nbshare.replay(image, [{"op": "crop", "box": [30.4, 25.6, 9.6, 4.2]}]), image[4:26, 9:31]
     )
@@ -100,8 +98,12 @@ def test_undo_with_nothing_to_undo_is_a_clear_error(image):
 
 
 def test_replay_is_deterministic(image):
-    edits = [paint([[1, 1], [50, 30], [20, 35]], width=7.3), {"op": "rotate", "degrees": 270},
-             {"op": "crop", "box": [3, 3, 30, 50]}, {"op": "erase", "points": [[10, 10], [20, 20]], "width": 4}]
+    edits = [
+        paint([[1, 1], [50, 30], [20, 35]], width=7.3),
+        {"op": "rotate", "degrees": 270},
+        {"op": "crop", "box": [3, 3, 30, 50]},
+        {"op": "erase", "points": [[10, 10], [20, 20]], "width": 4},
+    ]
     first = nbshare.replay(image, edits)
     for _ in range(3):
         np.testing.assert_array_equal(nbshare.replay(image.copy(), edits), first)
@@ -159,7 +161,9 @@ class TestLoading:
         assert tuple(load_image(_png(rgba))[0, 0]) == (255, 255, 255)
         assert load_image(_png(rgba), mode="RGBA").shape == (4, 4, 4)
 
-        palette = Image.fromarray(np.full((4, 4, 3), (10, 200, 30), dtype=np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE)
+        palette = Image.fromarray(np.full((4, 4, 3), (10, 200, 30), dtype=np.uint8)).convert(
+            "P", palette=Image.Palette.ADAPTIVE
+        )
         buffer = io.BytesIO()
         palette.save(buffer, "PNG")
         assert tuple(load_image(buffer.getvalue())[1, 1]) == (10, 200, 30)

@@ -4,7 +4,10 @@ function render({ model, el }) {
   const heading = Object.assign(document.createElement("span"), { className: "nbshare-label", textContent: "Examples" });
   const table = document.createElement("table");
 
+  let urls = [];
   const update = () => {
+    urls.forEach((url) => URL.revokeObjectURL(url));
+    urls = [];
     const head = document.createElement("thead");
     const headRow = document.createElement("tr");
     model.get("headers").forEach((text) => headRow.append(Object.assign(document.createElement("th"), { textContent: text })));
@@ -14,8 +17,19 @@ function render({ model, el }) {
       const row = Object.assign(document.createElement("tr"), { className: "nbshare-example", tabIndex: 0 });
       row.setAttribute("role", "button");
       row.dataset.lmSuppressShortcuts = "true"; // Enter/Space choose the example, not a notebook command
-      row.setAttribute("aria-label", `Example ${index + 1}: ${cells.join(", ")}`);
-      cells.forEach((text) => row.append(Object.assign(document.createElement("td"), { textContent: text })));
+      const words = cells.map((cell) => (typeof cell === "string" ? cell : "image"));
+      row.setAttribute("aria-label", `Example ${index + 1}: ${words.join(", ")}`);
+      cells.forEach((cell, column) => {
+        const td = document.createElement("td");
+        if (typeof cell === "string") {
+          td.textContent = cell;
+        } else {
+          const url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
+          urls.push(url);
+          td.append(Object.assign(document.createElement("img"), { src: url, alt: `${model.get("headers")[column]} ${index + 1}`, className: "nbshare-thumbnail" }));
+        }
+        row.append(td);
+      });
       const choose = () => model.send({ event: "select", index });
       row.addEventListener("click", choose);
       row.addEventListener("keydown", (event) => {
@@ -30,6 +44,7 @@ function render({ model, el }) {
   el.append(heading, table);
   update();
   return () => {
+    urls.forEach((url) => URL.revokeObjectURL(url));
     model.off("change:rows", update);
     model.off("change:headers", update);
   };

@@ -7,11 +7,13 @@ from typing import Any
 from ._component import Component, InputError
 from .checkbox import Checkbox
 from .dropdown import Dropdown
+from .image import Image
 from .json import JSON
 from .label import Label
 from .markdown import HTML, Markdown
 from .number import Number
 from .radio import Radio
+from .sketchpad import Sketchpad
 from .slider import Slider
 from .textbox import Text, Textbox
 
@@ -21,11 +23,13 @@ __all__ = [
     "Checkbox",
     "Component",
     "Dropdown",
+    "Image",
     "InputError",
     "Label",
     "Markdown",
     "Number",
     "Radio",
+    "Sketchpad",
     "Slider",
     "Text",
     "Textbox",
@@ -41,6 +45,8 @@ _SHORTCUTS: dict[str, dict[str, type[Component]]] = {
         "checkbox": Checkbox,
         "dropdown": Dropdown,
         "radio": Radio,
+        "image": Image,
+        "sketchpad": Sketchpad,
     },
     "output": {
         "text": Text,
@@ -50,6 +56,7 @@ _SHORTCUTS: dict[str, dict[str, type[Component]]] = {
         "json": JSON,
         "markdown": Markdown,
         "html": HTML,
+        "image": Image,
     },
 }
 

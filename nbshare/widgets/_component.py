@@ -12,6 +12,7 @@ import traitlets
 from .._errors import InputError
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
+PREVIEW_CHARS = 80
 
 __all__ = ["JS_DIR", "Component", "InputError"]
 
@@ -68,6 +69,11 @@ class Component(anywidget.AnyWidget):
     def example_value(self) -> Any:
         """A valid wire value for this component."""
         return self.empty_value()
+
+    def preview(self, value: Any) -> str | bytes:
+        """A short text (or PNG bytes, for images) standing for ``value`` in the examples table."""
+        text = str(self.postprocess(value))
+        return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
     def empty_value(self) -> Any:
         """The value shown after Clear."""

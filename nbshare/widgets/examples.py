@@ -10,13 +10,6 @@ import traitlets
 
 from ._component import JS_DIR
 
-CELL_PREVIEW_CHARS = 80
-
-
-def _preview(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= CELL_PREVIEW_CHARS else text[: CELL_PREVIEW_CHARS - 1] + "…"
-
 
 class Examples(anywidget.AnyWidget):
     """Example rows under the interface, each a button."""
@@ -26,11 +19,11 @@ class Examples(anywidget.AnyWidget):
     headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Column titles: the inputs' labels."""
 
-    rows = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
-    """Each example's values as short text."""
+    rows = traitlets.List(traitlets.List(traitlets.Union([traitlets.Unicode(), traitlets.Bytes()]))).tag(sync=True)
+    """Each example's previews: short text, or PNG bytes shown as a thumbnail."""
 
-    def __init__(self, headers: list[str], rows: list[list[Any]]) -> None:
-        super().__init__(headers=headers, rows=[[_preview(value) for value in row] for row in rows])
+    def __init__(self, headers: list[str], rows: list[list[str | bytes]]) -> None:
+        super().__init__(headers=headers, rows=rows)
         self._select_handlers: list[Callable[[int], None]] = []
         self.on_msg(self._on_page_event)
 

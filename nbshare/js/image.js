@@ -1,0 +1,289 @@
+// Image input and output. Python draws the image and the paint into an ipycanvas MultiCanvas (rendered here as a
+// child view); a local canvas on top draws the stroke or crop rectangle in progress at once, without waiting for the
+// kernel. Only finished operations are sent, in image pixels.
+const TOOLS = [["brush", "Brush"], ["eraser", "Eraser"], ["crop", "Crop"]];
+const ACTIONS = [
+  ["flip-h", "Flip horizontally", "⇋", { op: "flip", axis: "horizontal" }],
+  ["flip-v", "Flip vertically", "⇵", { op: "flip", axis: "vertical" }],
+  ["rotate", "Rotate 90° clockwise", "↻", { op: "rotate", degrees: 90 }],
+  ["undo", "Undo", "Undo", { op: "undo" }],
+  ["redo", "Redo", "Redo", { op: "redo" }],
+  ["reset", "Reset", "Reset", { op: "reset" }],
+];
+
+function element(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+async function render({ model, el }) {
+  const controller = new AbortController();
+  const listen = (target, type, handler, options = {}) =>
+    target.addEventListener(type, handler, { ...options, signal: controller.signal });
+  el.classList.add("nbshare-field", "nbshare-image");
+
+  const label = element("span", { className: "nbshare-label" });
+  const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar" });
+  let tool = "brush";
+  const toolButtons = TOOLS.map(([name, text]) => {
+    const button = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: text });
+    listen(button, "click", () => { tool = name; update(); });
+    return [name, button];
+  });
+  const actionButtons = ACTIONS.map(([name, text, glyph, edit]) => {
+    const button = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: glyph, title: text });
+    button.setAttribute("aria-label", text);
+    listen(button, "click", () => model.send({ event: "edit", edit }));
+    return [name, button];
+  });
+  const size = element("input", { type: "range", min: 2, max: 120, className: "nbshare-brush-size" });
+  size.setAttribute("aria-label", "Brush size");
+  const color = element("input", { type: "color", className: "nbshare-brush-color" });
+  color.setAttribute("aria-label", "Brush colour");
+  const overlayToggle = element("input", { type: "checkbox", checked: true });
+  const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05 });
+  overlayOpacity.setAttribute("aria-label", "Overlay opacity");
+  const overlayControls = element("label", { className: "nbshare-choice" }, overlayToggle, "Overlay", overlayOpacity);
+  const replace = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: "Replace image" });
+  toolbar.append(...toolButtons.map(([, b]) => b), ...actionButtons.map(([, b]) => b), size, color, overlayControls, replace);
+  for (const control of toolbar.querySelectorAll("button, input")) control.dataset.lmSuppressShortcuts = "true";
+
+  const stage = element("div", { className: "nbshare-stage" });
+  const canvasHost = element("div", { className: "nbshare-layer" });
+  const heatmap = element("img", { className: "nbshare-layer nbshare-heatmap", alt: "" });
+  const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
+  draft.setAttribute("aria-label", "Image editor: drag to paint, erase or crop");
+  stage.append(canvasHost, heatmap, draft);
+
+  const fileInput = element("input", { type: "file", accept: "image/*", hidden: true });
+  fileInput.setAttribute("aria-label", "Choose image file");
+  const choose = element("button", { type: "button", className: "nbshare-button", textContent: "Choose image" });
+  const webcam = element("button", { type: "button", className: "nbshare-button", textContent: "Use webcam" });
+  const drop = element("div", { className: "nbshare-drop", tabIndex: 0 },
+    element("span", { textContent: "Drop an image here, paste one, or " }), choose, webcam, fileInput);
+  drop.dataset.lmSuppressShortcuts = "true";
+  const camera = element("div", { className: "nbshare-camera", hidden: true });
+  const message = element("div", { className: "nbshare-error", role: "alert", hidden: true });
+  el.append(label, toolbar, drop, camera, stage, message);
+
+  // The image and paint layers: ipycanvas's own view of the MultiCanvas that Python draws into.
+  const canvasModel = await model.widget_manager.get_model(model.get("_canvas").replace("IPY_MODEL_", ""));
+  const canvasView = await model.widget_manager.create_view(canvasModel);
+  canvasView.el.tabIndex = -1; // the draft canvas above takes the pointer; keyboard users use the toolbar
+  canvasHost.append(canvasView.el);
+
+  const showMessage = (text) => { message.textContent = text; message.hidden = !text; };
+  const hasImage = () => model.get("view_width") > 0;
+
+  function update() {
+    label.textContent = model.get("label");
+    const interactive = model.get("interactive");
+    const sources = model.get("sources");
+    toolbar.hidden = !interactive || !hasImage();
+    drop.hidden = !interactive || hasImage() || sources.length === 0;
+    choose.hidden = !sources.includes("upload");
+    replace.hidden = !sources.includes("upload");
+    webcam.hidden = !sources.includes("webcam") || !navigator.mediaDevices?.getUserMedia;
+    stage.hidden = !hasImage() && interactive;
+    stage.classList.toggle("nbshare-empty", !hasImage());
+    const [width, height] = [model.get("view_width") || 1, model.get("view_height") || 1];
+    stage.style.maxWidth = `${width}px`;
+    stage.style.aspectRatio = `${width} / ${height}`;
+    if (draft.width !== width || draft.height !== height) Object.assign(draft, { width, height });
+    for (const [name, button] of toolButtons) button.setAttribute("aria-pressed", String(name === tool));
+    for (const [name, button] of actionButtons) {
+      if (name === "undo") button.disabled = !model.get("can_undo");
+      if (name === "redo") button.disabled = !model.get("can_redo");
+      if (name === "reset") button.disabled = model.get("edit_count") === 0;
+    }
+    draft.style.cursor = interactive ? (tool === "crop" ? "crosshair" : "cell") : "default";
+    size.value = model.get("brush_size");
+    color.value = model.get("brush_color");
+    size.hidden = color.hidden = tool === "crop";
+    updateOverlay();
+    showMessage(model.get("message"));
+  }
+
+  let overlayUrl = null;
+  function updateOverlay() {
+    const png = model.get("overlay_png");
+    const present = Boolean(png && png.byteLength);
+    if (overlayUrl) URL.revokeObjectURL(overlayUrl);
+    overlayUrl = present ? URL.createObjectURL(new Blob([png], { type: "image/png" })) : null;
+    heatmap.src = overlayUrl ?? "";
+    heatmap.hidden = !present || !overlayToggle.checked;
+    heatmap.style.opacity = model.get("overlay_opacity");
+    overlayOpacity.value = model.get("overlay_opacity");
+    overlayControls.hidden = !present;
+  }
+  listen(overlayToggle, "change", () => { heatmap.hidden = !overlayToggle.checked; });
+  listen(overlayOpacity, "input", () => {
+    heatmap.style.opacity = overlayOpacity.value;
+    model.set("overlay_opacity", Number(overlayOpacity.value));
+    model.save_changes();
+  });
+  listen(size, "input", () => { model.set("brush_size", Number(size.value)); model.save_changes(); });
+  listen(color, "input", () => { model.set("brush_color", color.value); model.save_changes(); });
+
+  // -- getting an image ----------------------------------------------------------------------------------------
+  async function upload(file) {
+    if (!file) return;
+    if (!file.type.startsWith("image/") && file.type !== "") {
+      showMessage(`${file.name} is not an image (${file.type})`);
+      return;
+    }
+    const limit = model.get("max_upload_bytes");
+    if (file.size > limit) {
+      showMessage(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; the limit is ${(limit / 1e6).toFixed(1)} MB`);
+      return;
+    }
+    showMessage("");
+    model.send({ event: "upload", name: file.name, size: file.size }, undefined, [await file.arrayBuffer()]);
+  }
+  listen(choose, "click", () => fileInput.click());
+  listen(replace, "click", () => fileInput.click());
+  listen(fileInput, "change", () => { upload(fileInput.files[0]); fileInput.value = ""; });
+  for (const target of [drop, stage]) {
+    listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
+    listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
+    listen(target, "drop", (event) => {
+      event.preventDefault();
+      target.classList.remove("nbshare-dragging");
+      if (model.get("interactive")) upload(event.dataTransfer.files[0]);
+    });
+  }
+  listen(el, "paste", (event) => {
+    if (!model.get("interactive") || !model.get("sources").includes("clipboard")) return;
+    const item = [...event.clipboardData.items].find((entry) => entry.type.startsWith("image/"));
+    if (item) { event.preventDefault(); upload(item.getAsFile()); }
+  });
+  listen(webcam, "click", async () => {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: true });
+    } catch (error) {
+      showMessage(`The webcam is not available: ${error.message}`);
+      return;
+    }
+    const video = element("video", { autoplay: true, muted: true, playsInline: true, srcObject: stream });
+    const capture = element("button", { type: "button", className: "nbshare-button nbshare-primary", textContent: "Capture" });
+    const cancel = element("button", { type: "button", className: "nbshare-button", textContent: "Cancel" });
+    const stop = () => { stream.getTracks().forEach((track) => track.stop()); camera.hidden = true; camera.replaceChildren(); };
+    capture.addEventListener("click", () => {
+      const frame = element("canvas", { width: video.videoWidth, height: video.videoHeight });
+      frame.getContext("2d").drawImage(video, 0, 0);
+      frame.toBlob((blob) => { stop(); upload(new File([blob], "webcam.png", { type: "image/png" })); }, "image/png");
+    });
+    cancel.addEventListener("click", stop);
+    camera.replaceChildren(video, element("div", { className: "nbshare-actions" }, cancel, capture));
+    camera.hidden = false;
+    controller.signal.addEventListener("abort", stop);
+  });
+
+  // -- editing: draw locally at once, send the finished operation -------------------------------------------
+  const context = draft.getContext("2d");
+  let gesture = null;
+  const toCanvas = (event) => {
+    const box = draft.getBoundingClientRect();
+    return [(event.clientX - box.left) * (draft.width / box.width), (event.clientY - box.top) * (draft.height / box.height)];
+  };
+  const clearDraft = () => context.clearRect(0, 0, draft.width, draft.height);
+
+  listen(draft, "pointerdown", (event) => {
+    if (!model.get("interactive") || !hasImage() || event.button !== 0) return;
+    event.preventDefault();
+    draft.setPointerCapture(event.pointerId);
+    const point = toCanvas(event);
+    gesture = { tool, points: [point], start: point };
+    if (tool !== "crop") {
+      Object.assign(context, {
+        lineCap: "round", lineJoin: "round", lineWidth: model.get("brush_size"),
+        strokeStyle: tool === "brush" ? model.get("brush_color") : "rgba(255, 255, 255, 0.7)",
+        fillStyle: tool === "brush" ? model.get("brush_color") : "rgba(255, 255, 255, 0.7)",
+      });
+      context.beginPath();
+      context.arc(point[0], point[1], model.get("brush_size") / 2, 0, 2 * Math.PI);
+      context.fill();
+      context.beginPath();
+      context.moveTo(...point);
+    }
+  });
+  listen(draft, "pointermove", (event) => {
+    if (!gesture) return;
+    const moves = event.getCoalescedEvents?.() ?? [event];
+    if (gesture.tool === "crop") {
+      const [x0, y0] = gesture.start;
+      const [x1, y1] = toCanvas(moves[moves.length - 1]);
+      gesture.points = [gesture.start, [x1, y1]];
+      clearDraft();
+      context.fillStyle = "rgba(0, 0, 0, 0.45)";
+      context.fillRect(0, 0, draft.width, draft.height);
+      context.clearRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+      context.setLineDash([6, 4]);
+      context.strokeStyle = "#ffffff";
+      context.lineWidth = 1.5;
+      context.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+      context.setLineDash([]);
+      return;
+    }
+    for (const move of moves) {
+      const point = toCanvas(move);
+      const last = gesture.points[gesture.points.length - 1];
+      if (Math.hypot(point[0] - last[0], point[1] - last[1]) < 0.75) continue;
+      gesture.points.push(point);
+      context.lineTo(...point);
+    }
+    context.stroke();
+    context.beginPath();
+    context.moveTo(...gesture.points[gesture.points.length - 1]);
+  });
+  const finish = (event) => {
+    if (!gesture) return;
+    const done = gesture;
+    gesture = null;
+    if (event.type === "pointercancel") { clearDraft(); return; }
+    const scale = model.get("scale");
+    const toImage = ([x, y]) => [Math.round((x / scale) * 100) / 100, Math.round((y / scale) * 100) / 100];
+    let edit;
+    if (done.tool === "crop") {
+      if (done.points.length < 2) { clearDraft(); return; }
+      const [[x0, y0], [x1, y1]] = done.points.map(toImage);
+      edit = { op: "crop", box: [x0, y0, x1, y1] };
+    } else {
+      const width = Math.max(1, model.get("brush_size") / scale);
+      edit = done.tool === "brush"
+        ? { op: "paint", points: done.points.map(toImage), width, color: model.get("brush_color") }
+        : { op: "erase", points: done.points.map(toImage), width };
+    }
+    model.send({ event: "edit", edit });
+  };
+  listen(draft, "pointerup", finish);
+  listen(draft, "pointercancel", finish);
+  listen(el, "keydown", (event) => {
+    const key = event.key.toLowerCase();
+    if (!(event.ctrlKey || event.metaKey) || key !== "z" || !model.get("interactive")) return;
+    event.preventDefault();
+    model.send({ event: "edit", edit: { op: event.shiftKey ? "redo" : "undo" } });
+  });
+
+  // Python has applied (or refused) the operation: its layers now show the result, so the draft goes.
+  const settle = () => { if (!gesture) clearDraft(); };
+  const events = ["change:label", "change:interactive", "change:sources", "change:view_width", "change:view_height",
+    "change:can_undo", "change:can_redo", "change:edit_count", "change:message", "change:overlay_png",
+    "change:overlay_opacity", "change:brush_size", "change:brush_color"];
+  events.forEach((name) => model.on(name, update));
+  model.on("change:edit_count", settle);
+  model.on("change:message", settle);
+  update();
+  return () => {
+    controller.abort();
+    events.forEach((name) => model.off(name, update));
+    model.off("change:edit_count", settle);
+    model.off("change:message", settle);
+    if (overlayUrl) URL.revokeObjectURL(overlayUrl);
+    canvasView.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,352 @@
+"""Image input (with the editor) and output ("image")."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import ipycanvas
+import traitlets
+from ipywidgets import widget_serialization
+
+from .. import imaging
+from ..edits import EditedImage, Replayer, check_edit, effective_edits
+from ._component import JS_DIR, Component, InputError
+
+SOURCES = ("upload", "clipboard", "webcam")
+_temp_dir: str | None = None
+
+
+def _temporary_png_path() -> str:
+    global _temp_dir
+    if _temp_dir is None:
+        _temp_dir = tempfile.mkdtemp(prefix="nbshare-images-")
+        atexit.register(shutil.rmtree, _temp_dir, ignore_errors=True)
+    handle, path = tempfile.mkstemp(suffix=".png", dir=_temp_dir)
+    os.close(handle)
+    return path
+
+
+@contextlib.contextmanager
+def _batched(canvas: ipycanvas.MultiCanvas) -> Iterator[None]:
+    """Send every draw command in the block as one message.
+
+    ``ipycanvas.hold_canvas()`` does this only for its global manager; a canvas may have its own (one per visitor of
+    a shared page), so this holds the canvas's own manager, through its private ``_caching`` flag.
+    """
+    manager = canvas._canvas_manager
+    was_caching = manager._caching
+    manager._caching = True
+    try:
+        yield
+    finally:
+        manager.flush()
+        manager._caching = was_caching
+
+
+def _heatmap_rgba(overlay: Any) -> Any:
+    """A boolean mask becomes translucent red; a float map becomes a blue→yellow→red ramp, alpha rising with it."""
+    import numpy as np
+
+    values = np.asarray(overlay)
+    if values.ndim == 3 and values.shape[2] == 4 and values.dtype == np.uint8:
+        return values  # already RGBA
+    if values.ndim != 2:
+        raise ValueError(f"an overlay must be a 2-D mask or heatmap (or an RGBA array), got shape {values.shape}")
+    if values.dtype == bool:
+        rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
+        rgba[values] = (255, 0, 0, 255)
+        return rgba
+    values = values.astype(np.float64)
+    low, high = np.nanmin(values), np.nanmax(values)
+    level = np.nan_to_num((values - low) / (high - low if high > low else 1.0))
+    anchors = np.array([[0, 0, 255], [0, 255, 255], [255, 255, 0], [255, 0, 0]], dtype=np.float64)
+    position = level * (len(anchors) - 1)
+    index = np.minimum(position.astype(int), len(anchors) - 2)
+    fraction = (position - index)[..., None]
+    rgb = anchors[index] * (1 - fraction) + anchors[index + 1] * fraction
+    alpha = np.clip(level * 255, 0, 255)
+    return np.dstack([rgb, alpha]).round().astype(np.uint8)
+
+
+class Image(Component):
+    """An image: as an input, upload (file, drag-and-drop, paste, webcam) and edit it; as an output, show it.
+
+    The editor's tools are crop, brush (occlude), eraser (restore), flip, rotate, undo/redo and reset. Every edit is
+    recorded; the function receives ``nbshare.replay(original, edits)``, at full resolution, whatever size the
+    image is shown at.
+    """
+
+    _esm = JS_DIR / "image.js"
+
+    value = traitlets.Any(None)
+    """The image (an ``nbshare.EditedImage``: original pixels + edit log), or None. Kept in Python only."""
+
+    type = traitlets.Enum(["numpy", "pil", "filepath"], "numpy").tag(sync=True, option=True)
+    """What the function receives: a uint8 array (H, W, C), a PIL image, or the path of a PNG file."""
+
+    image_mode = traitlets.Enum(list(imaging.IMAGE_MODES), "RGB").tag(sync=True, option=True)
+    """Channels the function receives: "RGB", "L" (grayscale) or "RGBA"."""
+
+    shape = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=None, allow_none=True).tag(
+        sync=True, option=True
+    )
+    """``(width, height)`` to resize the edited image to before the function sees it, or None."""
+
+    sources = traitlets.List(traitlets.Enum(list(SOURCES)), list(SOURCES)).tag(sync=True, option=True)
+    """Where an image can come from: "upload" (file picker and drag-and-drop), "clipboard", "webcam"."""
+
+    brush_color = traitlets.Unicode("#000000").tag(sync=True, option=True)
+    """Colour of the occluding brush."""
+
+    brush_size = traitlets.Int(24).tag(sync=True, option=True)
+    """Brush diameter in screen pixels of the shown image."""
+
+    max_pixels = traitlets.Int(imaging.DEFAULT_MAX_PIXELS).tag(sync=True, option=True)
+    """Largest image accepted, in pixels (width × height), checked before decoding."""
+
+    max_upload_bytes = traitlets.Int(25_000_000).tag(sync=True, option=True)
+    """Largest file accepted, in bytes (checked in the page before sending, and again in Python)."""
+
+    display_size = traitlets.Int(640).tag(sync=True, option=True)
+    """Longest side, in pixels, of the image as shown; the function always gets full resolution."""
+
+    overlay_opacity = traitlets.Float(0.5).tag(sync=True, option=True)
+    """Opacity of the overlay (heatmap or mask) drawn over the image."""
+
+    # State shown by the page, set by Python.
+    view_width = traitlets.Int(0).tag(sync=True)
+    view_height = traitlets.Int(0).tag(sync=True)
+    scale = traitlets.Float(1.0).tag(sync=True)
+    can_undo = traitlets.Bool(False).tag(sync=True)
+    can_redo = traitlets.Bool(False).tag(sync=True)
+    edit_count = traitlets.Int(0).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    overlay_png = traitlets.Bytes(b"").tag(sync=True)
+    _canvas = traitlets.Instance(ipycanvas.MultiCanvas).tag(sync=True, **widget_serialization)
+
+    def __init__(self, **kwargs: Any) -> None:
+        value = kwargs.pop("value", None)
+        super().__init__(**kwargs)
+        self._replayer: Replayer | None = None
+        self._replayed: EditedImage | None = None
+        self._drawn_source: Any = None
+        self.value = value  # after the canvas exists: setting it draws
+
+    @traitlets.default("_canvas")
+    def _make_canvas(self) -> ipycanvas.MultiCanvas:
+        # Layer 0: the image as cropped/flipped/rotated; layer 1: the paint over it.
+        return ipycanvas.MultiCanvas(2, width=1, height=1)
+
+    @traitlets.validate("value")
+    def _coerce_value(self, proposal: Any) -> EditedImage | None:
+        value = proposal["value"]
+        if value is None or isinstance(value, EditedImage):
+            return value
+        return EditedImage(imaging.to_array(value, mode=self.image_mode, max_pixels=self.max_pixels))
+
+    @traitlets.validate("brush_color")
+    def _check_color(self, proposal: Any) -> str:
+        check_edit({"op": "paint", "points": [[0, 0]], "width": 1, "color": proposal["value"]}, 1, 1)
+        return str(proposal["value"])
+
+    @traitlets.validate("display_size", "brush_size", "max_pixels", "max_upload_bytes")
+    def _check_positive(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise traitlets.TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
+        return int(proposal["value"])
+
+    @traitlets.validate("shape")
+    def _check_shape(self, proposal: Any) -> tuple[int, int] | None:
+        shape = proposal["value"]
+        if shape is not None and (shape[0] < 1 or shape[1] < 1):
+            raise traitlets.TraitError(f"shape must be (width, height) with both at least 1, got {shape}")
+        return shape
+
+    # -- the pure contract -------------------------------------------------------------------------
+
+    def preprocess(self, value: Any) -> Any:
+        if value is None:
+            raise InputError(f"{self.label or 'The image'} is empty: upload an image or pick an example")
+        if isinstance(value, EditedImage):
+            pixels = imaging.to_array(value.edited(), mode=self.image_mode)
+        else:
+            pixels = imaging.to_array(value, mode=self.image_mode, max_pixels=self.max_pixels)
+        if self.shape is not None:
+            pixels = imaging.resize(pixels, *self.shape)
+        if self.type == "numpy":
+            return pixels
+        from PIL import Image as PILImage
+
+        picture = PILImage.fromarray(pixels)
+        if self.type == "pil":
+            return picture
+        path = _temporary_png_path()
+        picture.save(path, "PNG")
+        return path
+
+    def postprocess(self, result: Any) -> Any:
+        if result is None:
+            return None
+        if isinstance(result, EditedImage):
+            result = result.edited()
+        return imaging.to_array(result, mode=self.image_mode, max_pixels=self.max_pixels)
+
+    def example_value(self) -> Any:
+        import numpy as np
+
+        return self.value if self.value is not None else np.full((64, 64, 3), 128, dtype=np.uint8)
+
+    def empty_value(self) -> Any:
+        return None
+
+    def preview(self, value: Any) -> bytes:
+        """A small PNG of ``value`` for the examples table."""
+        return imaging.thumbnail_png(self.postprocess(value))
+
+    # -- overlay (saliency maps, masks) ------------------------------------------------------------
+
+    def set_overlay(self, overlay: Any, opacity: float | None = None) -> None:
+        """Show ``overlay`` over the image: a boolean mask, a 2-D heatmap (any range) or an RGBA array; None hides it.
+
+        It is stretched to the shown image, so give it the image's aspect ratio.
+        """
+        if opacity is not None:
+            self.overlay_opacity = opacity
+        if overlay is None:
+            self.overlay_png = b""
+            return
+        rgba = _heatmap_rgba(overlay)
+        width, height = self.view_width or rgba.shape[1], self.view_height or rgba.shape[0]
+        self.overlay_png = imaging.encode_png(imaging.resize(rgba, width, height))
+
+    # -- edits from the page -----------------------------------------------------------------------
+
+    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
+        super()._on_page_event(widget, content, buffers)
+        if not isinstance(content, dict) or not self.interactive:
+            return
+        event = content.get("event")
+        self.message = ""  # a repeated refusal must still reach the page as a change
+        try:
+            if event == "upload":
+                self._receive_upload(content, buffers)
+            elif event == "edit":
+                self._receive_edit(content.get("edit"))
+            elif event == "dismiss":
+                self.message = ""
+        except InputError as error:
+            self.message = str(error)
+
+    def _receive_upload(self, content: dict[str, Any], buffers: Any) -> None:
+        name = str(content.get("name") or "")[:200]
+        if not buffers:
+            raise InputError(f"{name or 'The file'} arrived without its bytes; try again")
+        data = bytes(buffers[0])
+        if len(data) > self.max_upload_bytes:
+            raise InputError(
+                f"{name or 'The file'} is {len(data) / 1e6:.1f} MB; the limit is {self.max_upload_bytes / 1e6:.1f} MB"
+            )
+        pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
+        self.value = EditedImage(pixels, (), name)
+
+    def _receive_edit(self, edit: Any) -> None:
+        if self.value is None or self._replayer is None:
+            raise InputError("there is no image to edit yet: upload one first")
+        height, width = self._replayer.shape[:2]
+        clean = check_edit(edit, height, width)
+        if clean["op"] in ("undo", "redo") and not self._history(self.value.edits)[clean["op"] == "redo"]:
+            raise InputError(f"Nothing to {clean['op']}")
+        self.value = self.value.with_edit(clean)
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    @traitlets.observe("value")
+    def _value_changed(self, change: Any) -> None:
+        self._draw(change["new"])
+
+    def _draw(self, value: EditedImage | None) -> None:
+        if value is None:
+            self._replayer = self._replayed = self._drawn_source = None
+            self.set_trait("can_undo", False)
+            self.set_trait("can_redo", False)
+            self.overlay_png = b""
+            self._canvas[0].clear()
+            self._canvas[1].clear()
+            self.view_width = self.view_height = 0
+            self.edit_count = 0
+            return
+        replayer = self._replay(value)
+        self._replayer, self._replayed = replayer, value
+        self._show(replayer)
+        self.can_undo, self.can_redo = self._history(value.edits)
+        self.edit_count = len(value.edits)
+
+    def _replay(self, value: EditedImage) -> Replayer:
+        previous = self._replayed
+        extends_by_one = (
+            previous is not None
+            and self._replayer is not None
+            and previous.original is value.original
+            and value.edits[:-1] == previous.edits
+            and len(value.edits) == len(previous.edits) + 1
+            and value.edits[-1]["op"] not in ("undo", "redo")
+        )
+        if extends_by_one:
+            assert self._replayer is not None
+            self._replayer.apply(value.edits[-1])
+            return self._replayer
+        replayer = Replayer(value.original)
+        for edit in effective_edits(value.edits):
+            replayer.apply(edit)
+        return replayer
+
+    @staticmethod
+    def _history(edits: tuple[dict[str, Any], ...]) -> tuple[bool, bool]:
+        depth = undone = 0
+        for edit in edits:
+            if edit["op"] == "undo":
+                depth, undone = depth - 1, undone + 1
+            elif edit["op"] == "redo":
+                depth, undone = depth + 1, undone - 1
+            else:
+                depth, undone = depth + 1, 0
+        return depth > 0, undone > 0
+
+    def _show(self, replayer: Replayer) -> None:
+        import numpy as np
+
+        height, width = replayer.shape[:2]
+        scale = imaging.fit_within(width, height, self.display_size)
+        view_width, view_height = max(1, round(width * scale)), max(1, round(height * scale))
+        resized = (view_width, view_height) != (self.view_width, self.view_height)
+        with self.hold_sync(), _batched(self._canvas):
+            if resized:
+                self._canvas.width, self._canvas.height = view_width, view_height
+                self.overlay_png = b""  # an overlay made for another geometry would be misplaced
+            if resized or replayer.source is not self._drawn_source:
+                self._canvas[0].clear()
+                # RGBA so ipycanvas sends lossless PNG, not JPEG: an expert judges the exact pixels.
+                self._canvas[0].put_image_data(_rgba(imaging.resize(replayer.source, view_width, view_height)), 0, 0)
+                self._drawn_source = replayer.source
+            self._canvas[1].clear()
+            if replayer.painted.any():
+                paint = _rgba(replayer.paint)
+                paint[..., 3] = np.where(replayer.painted, 255, 0)
+                self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
+            self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
+
+
+def _rgba(pixels: Any) -> Any:
+    import numpy as np
+
+    if pixels.ndim == 2:
+        return np.dstack([pixels, pixels, pixels, np.full_like(pixels, 255)])
+    if pixels.shape[2] == 3:
+        return np.dstack([pixels, np.full(pixels.shape[:2], 255, dtype=np.uint8)])
+    return pixels.copy()

@@ -1,0 +1,116 @@
+"""Real JupyterLab, real Chromium: upload, paint, crop, flip and submit an image; click an example."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+EDITOR = [
+    "import numpy as np, nbshare\n"
+    "from PIL import Image as PILImage\n"
+    "rng = np.random.default_rng(7)\n"
+    "original = rng.integers(60, 200, size=(300, 400, 3), dtype=np.uint8)\n"
+    "PILImage.fromarray(original).save('upload.png')\n"
+    "open('notes.txt', 'w').write('not an image')\n"
+    "open('broken.png', 'wb').write(open('upload.png', 'rb').read()[:5000])\n"
+    "example = np.zeros((40, 60, 3), dtype=np.uint8); example[:, :30] = 255\n"
+    "received = []\n"
+    "def inspect_image(image):\n"
+    "    received.append(image)\n"
+    "    return {'shape': list(image.shape), 'red_pixels': int((image == [255, 0, 0]).all(axis=2).sum())}\n",
+    "iface = nbshare.Interface(inspect_image, nbshare.Image(display_size=400), 'json', title='Editor',\n"
+    "                          examples=[example])\n"
+    "iface",
+]
+
+
+def upload(notebook, app, path):
+    with notebook.page.expect_file_chooser() as chooser:
+        app.get_by_role("button", name="Choose image").click()
+    chooser.value.set_files(str(path))
+
+
+def drag(page, box, points):
+    """Press, move through ``points`` (fractions of the box) and release, like a hand on a mouse."""
+    xs = [box["x"] + fx * box["width"] for fx, _ in points]
+    ys = [box["y"] + fy * box["height"] for _, fy in points]
+    page.mouse.move(xs[0], ys[0])
+    page.mouse.down()
+    for x, y in zip(xs[1:], ys[1:], strict=True):
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+
+
+def test_upload_paint_crop_flip_submit_gives_the_replayed_pixels(open_notebook, jupyter_server):
+    notebook = open_notebook(EDITOR)
+    app = notebook.app("Editor")
+    kernel = notebook.kernel
+    editor = "iface._views[-1].inputs[0]"
+
+    upload(notebook, app, jupyter_server.root / "upload.png")
+    draft = app.locator("canvas.nbshare-draft")
+    expect(draft).to_be_visible()
+    assert kernel.eval(f"{editor}.value.original.shape") == [300, 400, 3]
+
+    app.get_by_label("Brush colour").fill("#ff0000")
+    box = draft.bounding_box()
+    drag(notebook.page, box, [(0.2, 0.5), (0.5, 0.55), (0.8, 0.5)])
+    kernel.wait_for(f"{editor}.edit_count", lambda count: count == 1)
+
+    app.get_by_role("button", name="Crop").click()
+    drag(notebook.page, box, [(0.1, 0.1), (0.9, 0.9)])
+    kernel.wait_for(f"{editor}.edit_count", lambda count: count == 2)
+    app.get_by_role("button", name="Flip horizontally").click()
+    kernel.wait_for(f"{editor}.edit_count", lambda count: count == 3)
+    expect(notebook.page.locator("canvas.nbshare-draft")).to_be_visible()
+    app.screenshot(path=str(ARTIFACTS / "image-editor.png"))
+
+    app.get_by_role("button", name="Submit").click()
+    expect(app.locator(".nbshare-json")).to_contain_text('"red_pixels"')
+    edits = kernel.eval(f"list({editor}.value.edits)")
+    assert [edit["op"] for edit in edits] == ["paint", "crop", "flip"]
+    assert edits[0]["color"] == "#ff0000" and len(edits[0]["points"]) > 5
+    assert kernel.eval(f"bool(np.array_equal(received[-1], nbshare.replay(original, {editor}.value.edits)))")
+    # The stroke crossed the kept area: its pixels are exactly the brush colour.
+    assert kernel.eval("int((received[-1] == [255, 0, 0]).all(axis=2).sum())") > 500
+    # A drag from 10% to 90% of each side keeps about 80% of it (partly covered edge pixels are kept).
+    height, width, channels = kernel.eval("list(received[-1].shape)")
+    assert abs(height - 240) <= 2 and abs(width - 320) <= 2 and channels == 3
+
+
+def test_undo_redo_and_bad_files_keep_the_image(open_notebook, jupyter_server):
+    notebook = open_notebook(EDITOR)
+    app = notebook.app("Editor")
+    kernel = notebook.kernel
+    editor = "iface._views[-1].inputs[0]"
+    upload(notebook, app, jupyter_server.root / "upload.png")
+    expect(app.locator("canvas.nbshare-draft")).to_be_visible()
+
+    undo = app.get_by_role("button", name="Undo")
+    expect(undo).to_be_disabled()
+    app.get_by_role("button", name="Rotate 90° clockwise").click()
+    expect(undo).to_be_enabled()
+    undo.click()
+    kernel.wait_for(f"[e['op'] for e in {editor}.value.edits]", lambda ops: ops == ["rotate", "undo"])
+    app.get_by_role("button", name="Redo").click()
+    kernel.wait_for(f"list({editor}.value.edited().shape)", lambda shape: shape == [400, 300, 3])
+
+    upload(notebook, app, jupyter_server.root / "notes.txt")
+    expect(app.get_by_role("alert")).to_contain_text("not an image")
+    upload(notebook, app, jupyter_server.root / "broken.png")
+    expect(app.get_by_role("alert")).to_contain_text("damaged or truncated")
+    # Nothing was lost: the earlier image and its edits are still there.
+    assert kernel.eval(f"[e['op'] for e in {editor}.value.edits]") == ["rotate", "undo", "redo"]
+
+
+def test_example_click_runs_the_model_on_it(open_notebook):
+    notebook = open_notebook(EDITOR)
+    app = notebook.app("Editor")
+    app.get_by_role("button", name="Example 1: image").click()
+    expect(app.locator(".nbshare-json")).to_contain_text('"shape": [\n    40,\n    60,\n    3\n  ]')
+    assert notebook.kernel.eval("bool(np.array_equal(received[-1], example))")
+    expect(app.locator("canvas.nbshare-draft")).to_be_visible()
