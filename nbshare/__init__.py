@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .interface import Interface, OutputError
 from ._errors import InputError
 from .edits import EditedImage, replay
+from .interface import Interface, OutputError
 from .widgets import (
     HTML,
     JSON,

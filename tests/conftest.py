@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from harness import CHROMIUM_ARGS, JupyterLabServer, OpenNotebook, chromium_path
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS
 from playwright.sync_api import expect
+
+from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 

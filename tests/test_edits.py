@@ -180,7 +180,7 @@ class TestLoading:
         assert tuple(load_image(buffer.getvalue())[2, 2]) == (255, 0, 0)
 
     def test_not_an_image_truncated_and_bomb(self):
-        with pytest.raises(nbshare.InputError, match="'notes.txt' is not an image that can be read"):
+        with pytest.raises(nbshare.InputError, match=r"'notes\.txt' is not an image that can be read"):
             load_image(b"hello, this is text", name="notes.txt")
         png = _png(np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8))
         with pytest.raises(nbshare.InputError, match="damaged or truncated"):

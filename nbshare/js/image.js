@@ -135,7 +135,8 @@ async function render({ model, el }) {
     }
     const limit = model.get("max_upload_bytes");
     if (file.size > limit) {
-      showMessage(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; the limit is ${(limit / 1e6).toFixed(1)} MB`);
+      const size = (count) => (count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`);
+      showMessage(`${file.name} is ${size(file.size)}; the limit is ${size(limit)}`);
       return;
     }
     showMessage("");

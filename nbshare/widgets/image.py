@@ -250,7 +250,8 @@ class Image(Component):
         data = bytes(buffers[0])
         if len(data) > self.max_upload_bytes:
             raise InputError(
-                f"{name or 'The file'} is {len(data) / 1e6:.1f} MB; the limit is {self.max_upload_bytes / 1e6:.1f} MB"
+                f"{name or 'The file'} is {_size(len(data))}; the limit is {_size(self.max_upload_bytes)} "
+                "(raise it with Image(max_upload_bytes=...))"
             )
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
         self.value = EditedImage(pixels, (), name)
@@ -340,6 +341,10 @@ class Image(Component):
                 paint[..., 3] = np.where(replayer.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} KB"
 
 
 def _rgba(pixels: Any) -> Any:
