@@ -28,9 +28,9 @@ EDITOR = [
 ]
 
 
-def upload(notebook, app, path):
+def upload(notebook, app, path, button="Choose image"):
     with notebook.page.expect_file_chooser() as chooser:
-        app.get_by_role("button", name="Choose image").click()
+        app.get_by_role("button", name=button).click()
     chooser.value.set_files(str(path))
 
 
@@ -99,9 +99,9 @@ def test_undo_redo_and_bad_files_keep_the_image(open_notebook, jupyter_server):
     app.get_by_role("button", name="Redo").click()
     kernel.wait_for(f"list({editor}.value.edited().shape)", lambda shape: shape == [400, 300, 3])
 
-    upload(notebook, app, jupyter_server.root / "notes.txt")
+    upload(notebook, app, jupyter_server.root / "notes.txt", button="Replace image")
     expect(app.get_by_role("alert")).to_contain_text("not an image")
-    upload(notebook, app, jupyter_server.root / "broken.png")
+    upload(notebook, app, jupyter_server.root / "broken.png", button="Replace image")
     expect(app.get_by_role("alert")).to_contain_text("damaged or truncated")
     # Nothing was lost: the earlier image and its edits are still there.
     assert kernel.eval(f"[e['op'] for e in {editor}.value.edits]") == ["rotate", "undo", "redo"]
@@ -114,3 +114,34 @@ def test_example_click_runs_the_model_on_it(open_notebook):
     expect(app.locator(".nbshare-json")).to_contain_text('"shape": [\n    40,\n    60,\n    3\n  ]')
     assert notebook.kernel.eval("bool(np.array_equal(received[-1], example))")
     expect(app.locator("canvas.nbshare-draft")).to_be_visible()
+
+
+def test_pacemaker_story_painting_over_the_device_flips_the_label(open_notebook):
+    import nbformat
+
+    from harness import REPO
+
+    story = nbformat.read(REPO / "notebooks" / "pacemaker.ipynb", as_version=4)
+    notebook = open_notebook([cell.source for cell in story.cells if cell.cell_type == "code"])
+    app = notebook.app("Pacemaker detector")
+    kernel = notebook.kernel
+
+    app.get_by_role("button", name="Example 1: image").click()
+    expect(app.locator(".nbshare-label-top")).to_have_text("pacemaker")
+    app.screenshot(path=str(ARTIFACTS / "pacemaker-before.png"))
+
+    # Where the device is, as fractions of the frame: the expert sees it; the test asks the kernel.
+    ys, xs = kernel.eval("[v.tolist() for v in np.nonzero(devices[0])]")
+    points = sorted(zip(xs, ys, strict=True))
+    path = [(x / 128, y / 128) for x, y in points[:: max(1, len(points) // 12)]]
+    draft = app.locator("canvas.nbshare-draft")
+    drag(notebook.page, draft.bounding_box(), path)
+    kernel.wait_for("iface._views[-1].inputs[0].edit_count", lambda count: count == 1)
+    app.get_by_role("button", name="Submit").click()
+
+    expect(app.locator(".nbshare-label-top")).to_have_text("no pacemaker")
+    edits = "iface._views[-1].inputs[0].value.edits"
+    covered = kernel.eval(f"float((nbshare.replay(with_device, {edits})[devices[0]] == 0).mean())")
+    assert covered > 0.6, f"the stroke covered only {covered:.0%} of the device"
+    assert kernel.eval(f"classify(nbshare.replay(with_device, {edits}))['no pacemaker'] > 0.5")
+    app.screenshot(path=str(ARTIFACTS / "pacemaker-after.png"))

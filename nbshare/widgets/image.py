@@ -113,8 +113,9 @@ class Image(Component):
     max_upload_bytes = traitlets.Int(25_000_000).tag(sync=True, option=True)
     """Largest file accepted, in bytes (checked in the page before sending, and again in Python)."""
 
-    display_size = traitlets.Int(640).tag(sync=True, option=True)
-    """Longest side, in pixels, of the image as shown; the function always gets full resolution."""
+    display_size = traitlets.Int(512).tag(sync=True, option=True)
+    """Longest side, in pixels, of the image as shown (small images are enlarged with crisp pixels, large ones
+    reduced); the function always gets the image at its own resolution."""
 
     overlay_opacity = traitlets.Float(0.5).tag(sync=True, option=True)
     """Opacity of the overlay (heatmap or mask) drawn over the image."""
@@ -323,8 +324,9 @@ class Image(Component):
         import numpy as np
 
         height, width = replayer.shape[:2]
-        scale = imaging.fit_within(width, height, self.display_size)
+        scale = self.display_size / max(width, height)
         view_width, view_height = max(1, round(width * scale)), max(1, round(height * scale))
+        enlarge = scale > 1  # enlarged pixels stay sharp squares: an expert judges the pixels, not a blur
         resized = (view_width, view_height) != (self.view_width, self.view_height)
         with self.hold_sync(), _batched(self._canvas):
             if resized:
@@ -333,7 +335,8 @@ class Image(Component):
             if resized or replayer.source is not self._drawn_source:
                 self._canvas[0].clear()
                 # RGBA so ipycanvas sends lossless PNG, not JPEG: an expert judges the exact pixels.
-                self._canvas[0].put_image_data(_rgba(imaging.resize(replayer.source, view_width, view_height)), 0, 0)
+                shown = imaging.resize(replayer.source, view_width, view_height, smooth=not enlarge)
+                self._canvas[0].put_image_data(_rgba(shown), 0, 0)
                 self._drawn_source = replayer.source
             self._canvas[1].clear()
             if replayer.painted.any():
