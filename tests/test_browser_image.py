@@ -145,3 +145,79 @@ def test_pacemaker_story_painting_over_the_device_flips_the_label(open_notebook)
     assert covered > 0.6, f"the stroke covered only {covered:.0%} of the device"
     assert kernel.eval(f"classify(nbshare.replay(with_device, {edits}))['no pacemaker'] > 0.5")
     app.screenshot(path=str(ARTIFACTS / "pacemaker-after.png"))
+
+
+INVERT = [
+    "import numpy as np, nbshare\n"
+    "received = []\n"
+    "def invert(image):\n"
+    "    received.append(image)\n"
+    "    return 255 - image\n"
+    "iface = nbshare.Interface(invert, 'image', 'image', title='Invert')\n"
+    "iface",
+]
+
+HAND_OVER_FILE = """async ([selector, eventName, base64]) => {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], 'scan.png', { type: 'image/png' }));
+  const target = document.querySelector(selector);
+  const event = eventName === 'paste'
+    ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+    : new DragEvent(eventName, { dataTransfer: transfer, bubbles: true, cancelable: true });
+  target.dispatchEvent(event);
+}"""
+
+
+def png_base64(color):
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), color).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def output_pixel(app):
+    """The colour at the centre of the output image's canvas, read in the page."""
+    return (
+        app.locator(".nbshare-image")
+        .nth(1)
+        .locator(".nbshare-layer canvas")
+        .evaluate(
+            "(canvas) => [...canvas.getContext('2d').getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data]"
+        )
+    )
+
+
+@pytest.mark.parametrize("how", ["drop", "paste"])
+def test_drop_or_paste_an_image_and_see_the_output_image(open_notebook, how):
+    notebook = open_notebook(INVERT)
+    app = notebook.app("Invert")
+    expect(app.locator(".nbshare-drop").first).to_be_visible()  # the input's; the output has none shown
+    selector = ".nbshare-drop" if how == "drop" else ".nbshare-image"
+    notebook.page.evaluate(HAND_OVER_FILE, [selector, how, png_base64((10, 200, 30))])
+    expect(app.get_by_role("img", name="Image: drag to paint, erase or crop")).to_be_visible()
+    app.get_by_role("button", name="Submit").click()
+    notebook.kernel.wait_for("len(received)", lambda count: count == 1)
+    assert notebook.kernel.eval("received[0][5, 5].tolist()") == [10, 200, 30]
+    notebook.page.wait_for_function(
+        """() => { const c = document.querySelectorAll('.nbshare-image')[1]?.querySelector('.nbshare-layer canvas');
+                   return c && c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data[3] > 0; }"""
+    )
+    assert output_pixel(app) == [245, 55, 225, 255]
+
+
+def test_webcam_capture_reaches_the_function(open_notebook):
+    notebook = open_notebook(INVERT)
+    app = notebook.app("Invert")
+    app.get_by_role("button", name="Use webcam").click()
+    capture = app.get_by_role("button", name="Capture")
+    expect(capture).to_be_visible()
+    notebook.page.wait_for_function("document.querySelector('.nbshare-camera video')?.videoWidth > 0")
+    capture.click()
+    expect(app.get_by_role("img", name="Image: drag to paint, erase or crop")).to_be_visible()
+    assert notebook.kernel.eval("iface._views[-1].inputs[0].value.name") == "webcam.png"
+    assert len(notebook.kernel.eval("iface._views[-1].inputs[0].value.original.shape")) == 3

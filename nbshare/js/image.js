@@ -53,7 +53,6 @@ async function render({ model, el }) {
   const canvasHost = element("div", { className: "nbshare-layer" });
   const heatmap = element("img", { className: "nbshare-layer nbshare-heatmap", alt: "" });
   const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
-  draft.setAttribute("aria-label", "Image editor: drag to paint, erase or crop");
   stage.append(canvasHost, heatmap, draft);
 
   const fileInput = element("input", { type: "file", accept: "image/*", hidden: true });
@@ -97,6 +96,8 @@ async function render({ model, el }) {
       if (name === "redo") button.disabled = !model.get("can_redo");
       if (name === "reset") button.disabled = model.get("edit_count") === 0;
     }
+    draft.setAttribute("role", "img");
+    draft.setAttribute("aria-label", interactive ? `${model.get("label")}: drag to paint, erase or crop` : model.get("label"));
     draft.style.cursor = interactive ? (tool === "crop" ? "crosshair" : "cell") : "default";
     size.value = model.get("brush_size");
     color.value = model.get("brush_color");
