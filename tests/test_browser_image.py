@@ -45,15 +45,22 @@ def drag(page, box, points):
     page.mouse.up()
 
 
-def test_upload_paint_crop_flip_submit_gives_the_replayed_pixels(open_notebook, jupyter_server):
+EDITOR_STATE = "iface._views[-1].inputs[0]"  # the editor of the view the browser shows, in the kernel
+
+
+def editor_with_upload(open_notebook, jupyter_server):
+    """The Editor notebook open, with upload.png chosen through the file chooser and shown."""
     notebook = open_notebook(EDITOR)
     app = notebook.app("Editor")
-    kernel = notebook.kernel
-    editor = "iface._views[-1].inputs[0]"
-
     upload(notebook, app, jupyter_server.root / "upload.png")
+    expect(app.locator("canvas.nbshare-draft")).to_be_visible()
+    return notebook, app, notebook.kernel
+
+
+def test_upload_paint_crop_flip_submit_gives_the_replayed_pixels(open_notebook, jupyter_server):
+    notebook, app, kernel = editor_with_upload(open_notebook, jupyter_server)
+    editor = EDITOR_STATE
     draft = app.locator("canvas.nbshare-draft")
-    expect(draft).to_be_visible()
     assert kernel.eval(f"{editor}.value.original.shape") == [300, 400, 3]
 
     app.get_by_label("Brush colour").fill("#ff0000")
@@ -66,7 +73,6 @@ def test_upload_paint_crop_flip_submit_gives_the_replayed_pixels(open_notebook, 
     kernel.wait_for(f"{editor}.edit_count", lambda count: count == 2)
     app.get_by_role("button", name="Flip horizontally").click()
     kernel.wait_for(f"{editor}.edit_count", lambda count: count == 3)
-    expect(notebook.page.locator("canvas.nbshare-draft")).to_be_visible()
     app.screenshot(path=str(ARTIFACTS / "image-editor.png"))
 
     app.get_by_role("button", name="Submit").click()
@@ -83,12 +89,8 @@ def test_upload_paint_crop_flip_submit_gives_the_replayed_pixels(open_notebook, 
 
 
 def test_undo_redo_and_bad_files_keep_the_image(open_notebook, jupyter_server):
-    notebook = open_notebook(EDITOR)
-    app = notebook.app("Editor")
-    kernel = notebook.kernel
-    editor = "iface._views[-1].inputs[0]"
-    upload(notebook, app, jupyter_server.root / "upload.png")
-    expect(app.locator("canvas.nbshare-draft")).to_be_visible()
+    notebook, app, kernel = editor_with_upload(open_notebook, jupyter_server)
+    editor = EDITOR_STATE
 
     undo = app.get_by_role("button", name="Undo")
     expect(undo).to_be_disabled()
