@@ -223,3 +223,24 @@ def test_webcam_capture_reaches_the_function(open_notebook):
     expect(app.get_by_role("img", name="Image: drag to paint, erase or crop")).to_be_visible()
     assert notebook.kernel.eval("iface._views[-1].inputs[0].value.name") == "webcam.png"
     assert len(notebook.kernel.eval("iface._views[-1].inputs[0].value.original.shape")) == 3
+
+
+def test_a_preset_image_shows_and_survives_a_page_reload(open_notebook):
+    notebook = open_notebook(
+        [
+            "import numpy as np, nbshare\n"
+            "frame = np.zeros((50, 80, 3), dtype=np.uint8); frame[:] = (200, 30, 60)\n"
+            "iface = nbshare.Interface(lambda image: image.shape, nbshare.Image(value=frame), 'json', title='Preset')\n"
+            "iface",
+        ]
+    )
+    centre = """() => { const c = document.querySelector('.nbshare-image .nbshare-layer canvas');
+        return c ? [...c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data] : null; }"""
+    notebook.page.wait_for_function(f"({centre})()?.[3] === 255")
+    assert notebook.page.evaluate(centre) == [200, 30, 60, 255]
+    notebook.page.locator(".jp-Notebook").first.click()
+    notebook.page.keyboard.press("Control+s")  # saved with its output, as a user would before reloading
+    notebook.page.locator(".jp-mod-dirty").first.wait_for(state="detached")
+    notebook.page.reload()
+    notebook.page.wait_for_function(f"({centre})()?.[3] === 255", timeout=60_000)
+    assert notebook.page.evaluate(centre) == [200, 30, 60, 255]

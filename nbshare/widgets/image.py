@@ -137,6 +137,9 @@ class Image(Component):
         self._replayer: Replayer | None = None
         self._replayed: EditedImage | None = None
         self._drawn_source: Any = None
+        # ipycanvas keeps no picture: a browser that creates the canvas model (a reload, another client) starts
+        # blank and says "client_ready"; draw everything again for it.
+        self._canvas[0].on_client_ready(self._redraw)
         self.value = value  # after the canvas exists: setting it draws
 
     @traitlets.default("_canvas")
@@ -288,6 +291,11 @@ class Image(Component):
         self._show(replayer)
         self.can_undo, self.can_redo = self._history(value.edits)
         self.edit_count = len(value.edits)
+
+    def _redraw(self) -> None:
+        if self._replayer is not None:
+            self._drawn_source = None
+            self._show(self._replayer)
 
     def _replay(self, value: EditedImage) -> Replayer:
         previous = self._replayed
