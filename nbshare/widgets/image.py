@@ -32,6 +32,33 @@ def _temporary_png_path() -> str:
     return path
 
 
+def _canvas_manager_for_session() -> Any:
+    """The ipycanvas manager that carries draw commands to the current page.
+
+    In the notebook, ipycanvas's global one. For a visitor of a shared page, one of their own, made inside their
+    session so its comm goes to their page (the global one talks to the notebook only).
+    """
+    from ..server.comms import current_session
+
+    session = current_session()
+    if session is None:
+        return None
+    if "canvas_manager" not in session.resources:
+        session.resources["canvas_manager"] = ipycanvas.canvas._CanvasManager()
+    return session.resources["canvas_manager"]
+
+
+class _Layers(ipycanvas.MultiCanvas):
+    """A MultiCanvas whose layers use ``manager``: MultiCanvas itself always gives its layers the global one."""
+
+    def __init__(self, manager: Any, count: int) -> None:
+        extra = {} if manager is None else {"_canvas_manager": manager}
+        layers = [ipycanvas.Canvas(width=1, height=1, **extra) for _ in range(count)]
+        # Skips MultiCanvas.__init__, which would make layers on the global manager; what it adds besides (mouse
+        # events forwarded from the top layer) is not used here: the editor has its own pointer layer.
+        ipycanvas.canvas._CanvasBase.__init__(self, _canvases=layers, width=1, height=1, **extra)
+
+
 @contextlib.contextmanager
 def _batched(canvas: ipycanvas.MultiCanvas) -> Iterator[None]:
     """Send every draw command in the block as one message.
@@ -145,7 +172,7 @@ class Image(Component):
     @traitlets.default("_canvas")
     def _make_canvas(self) -> ipycanvas.MultiCanvas:
         # Layer 0: the image as cropped/flipped/rotated; layer 1: the paint over it.
-        return ipycanvas.MultiCanvas(2, width=1, height=1)
+        return _Layers(_canvas_manager_for_session(), 2)
 
     @traitlets.validate("value")
     def _coerce_value(self, proposal: Any) -> EditedImage | None:
