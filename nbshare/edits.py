@@ -24,7 +24,7 @@ from ._errors import InputError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["EditedImage", "Replayer", "check_edit", "effective_edits", "replay"]
+__all__ = ["EditedImage", "Replayer", "check_edit", "effective_edits", "replay", "resolve_history"]
 
 MAX_POINTS_PER_STROKE = 20_000
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -112,6 +112,11 @@ def _pixel_span(a: float, b: float, size: int) -> tuple[int, int]:
 
 def effective_edits(edits: Any) -> list[dict[str, Any]]:
     """The operations that remain once undo/redo are resolved, in order."""
+    return resolve_history(edits)[0]
+
+
+def resolve_history(edits: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(done, undone)``: the operations in effect, and those an undo took back that a redo could restore."""
     done: list[dict[str, Any]] = []
     undone: list[dict[str, Any]] = []
     for number, edit in enumerate(edits, start=1):
@@ -127,7 +132,7 @@ def effective_edits(edits: Any) -> list[dict[str, Any]]:
         else:
             done.append(edit)
             undone.clear()
-    return done
+    return done, undone
 
 
 class Replayer:

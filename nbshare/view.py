@@ -60,7 +60,6 @@ class InterfaceView:
         self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
         self._widgets: list[ipywidgets.Widget] = [
             self.widget,
-            row,
             input_column,
             output_column,
             *self.widget.children,

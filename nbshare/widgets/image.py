@@ -15,7 +15,7 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .. import imaging
-from ..edits import EditedImage, Replayer, check_edit, effective_edits
+from ..edits import EditedImage, Replayer, check_edit, effective_edits, resolve_history
 from ._component import JS_DIR, Component, InputError
 
 SOURCES = ("upload", "clipboard", "webcam")
@@ -305,8 +305,7 @@ class Image(Component):
     def _draw(self, value: EditedImage | None) -> None:
         if value is None:
             self._replayer = self._replayed = self._drawn_source = None
-            self.set_trait("can_undo", False)
-            self.set_trait("can_redo", False)
+            self.can_undo = self.can_redo = False
             self.overlay_png = b""
             self._canvas[0].clear()
             self._canvas[1].clear()
@@ -345,15 +344,9 @@ class Image(Component):
 
     @staticmethod
     def _history(edits: tuple[dict[str, Any], ...]) -> tuple[bool, bool]:
-        depth = undone = 0
-        for edit in edits:
-            if edit["op"] == "undo":
-                depth, undone = depth - 1, undone + 1
-            elif edit["op"] == "redo":
-                depth, undone = depth + 1, undone - 1
-            else:
-                depth, undone = depth + 1, 0
-        return depth > 0, undone > 0
+        """Whether an undo, and a redo, would have anything to act on."""
+        done, undone = resolve_history(edits)
+        return bool(done), bool(undone)
 
     def _show(self, replayer: Replayer) -> None:
         import numpy as np
