@@ -229,6 +229,10 @@ class Interface:
         self._views.append(view)
         return view
 
+    def _forget_view(self, view: InterfaceView) -> None:
+        if view in self._views:
+            self._views.remove(view)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.view().widget._repr_mimebundle_(**kwargs)
 

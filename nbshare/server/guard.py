@@ -1,0 +1,39 @@
+"""What a visitor's page may ask of its widgets: update synced traits that exist, request state, send events.
+
+A page is not trusted: it must never change which front-end code runs (``_esm``, ``_model_module``...) or touch
+traits the widget does not sync.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["check_page_message"]
+
+ALLOWED_METHODS = ("update", "request_state", "custom")
+PROTECTED_PREFIXES = ("_model_", "_view_", "_esm", "_css", "_anywidget", "_dom_classes")
+
+
+def check_page_message(widget: Any, data: Any) -> None:
+    """Raise ValueError unless ``data`` (a comm message's data) is something a page may send ``widget``."""
+    if widget is None:
+        raise ValueError("the message names a widget this page does not have")
+    if not isinstance(data, dict):
+        raise ValueError("a widget message's data must be an object")
+    method = data.get("method")
+    if method not in ALLOWED_METHODS:
+        raise ValueError(f"unknown widget message method {str(method)[:40]!r}")
+    if method != "update":
+        return
+    state = data.get("state")
+    if not isinstance(state, dict):
+        raise ValueError("an update message needs a state object")
+    synced = set(widget.keys)
+    for name in state:
+        if name.startswith(PROTECTED_PREFIXES):
+            raise ValueError(f"the page may not change {name!r}")
+        if name not in synced:
+            raise ValueError(f"{type(widget).__name__} has no trait {str(name)[:60]!r}")
+    paths = data.get("buffer_paths", [])
+    if not isinstance(paths, list) or not all(isinstance(path, list) and path for path in paths):
+        raise ValueError("buffer_paths must be a list of non-empty paths")
