@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._errors import InputError
 from .edits import EditedImage, replay
-from .interface import Interface, OutputError
+from .interface import Interface, OutputError, ValidationError
 from .widgets import (
     HTML,
     JSON,
@@ -35,14 +35,26 @@ __all__ = [
     "InputError",
     "Interface",
     "Label",
+    "Link",
     "Markdown",
     "Number",
     "OutputError",
     "Radio",
+    "ShareError",
     "Sketchpad",
     "Slider",
     "Text",
     "Textbox",
+    "ValidationError",
     "__version__",
     "replay",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The sharing side (tornado, the server) loads on first use, so `import nbshare` stays light.
+    if name in ("Link", "ShareError"):
+        from . import share
+
+        return getattr(share, name)
+    raise AttributeError(f"module 'nbshare' has no attribute {name!r}")

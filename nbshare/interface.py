@@ -13,11 +13,15 @@ from .queue import InferenceQueue
 from .view import InterfaceView
 from .widgets import Component, InputError, resolve
 
-__all__ = ["Interface", "OutputError"]
+__all__ = ["Interface", "OutputError", "ValidationError"]
 
 
 class OutputError(ValueError):
     """The function's result does not fit the interface's outputs; the message says what to return."""
+
+
+class ValidationError(ValueError):
+    """Running the examples (or generated inputs) through the function failed before serving."""
 
 
 def _as_list(specs: Any) -> list[Any]:
@@ -90,6 +94,7 @@ class Interface:
         self._postprocess = postprocess
         self._queue = InferenceQueue(concurrency_limit)
         self._views: list[InterfaceView] = []
+        self._links: list[Any] = []
 
         input_specs, output_specs = _as_list(inputs), _as_list(outputs)
         if not output_specs:
@@ -221,6 +226,41 @@ class Interface:
             )
         return list(result)
 
+    def validate(self) -> None:
+        """Run the first example (or a generated value per input) through the whole pipeline.
+
+        Raises :class:`ValidationError` saying which input values were used and what went wrong.
+        """
+        if self.examples:
+            values, what = self.examples[0], "example 1"
+            values = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
+        else:
+            values, what = [c.example_value() for c in self._inputs], "a generated value for each input"
+        try:
+            self._submit(values).result()
+        except Exception as error:
+            shown = ", ".join(f"{c.label}={_short(v)}" for c, v in zip(self._inputs, values, strict=True))
+            raise ValidationError(
+                f"checking the interface with {what} ({shown}) failed: {type(error).__name__}: {error}. "
+                "Fix the function or the outputs, or pass validate=False to serve it anyway."
+            ) from error
+
+    def launch(self, **options: Any) -> Any:
+        """Serve this interface as a standalone page and return its :class:`nbshare.Link`.
+
+        Keyword options: ``inline=True`` (show the interface and the links in the cell), ``inbrowser=False``,
+        ``share=False`` (a public ngrok link; needs an authtoken), ``validate=True``, ``auth=None``
+        (``("user", "password")``, a list of pairs, or a function), ``port=None``, ``expires_in=None`` (seconds),
+        ``frame_ancestors=()`` (sites allowed to embed the page), ``server_url=None`` (the Jupyter server's URL as
+        the browser sees it, when it differs from its bind address), ``share_auth=None`` (basic auth at the
+        ngrok edge), ``max_message_bytes``, ``grace_seconds``.
+        """
+        from .share import launch
+
+        link = launch(self, **options)
+        self._links.append(link)
+        return link
+
     # -- views -------------------------------------------------------------------------------------
 
     def view(self) -> InterfaceView:
@@ -237,8 +277,11 @@ class Interface:
         return self.view().widget._repr_mimebundle_(**kwargs)
 
     def close(self) -> None:
-        """Close every view's widgets (they stop rendering and are freed in the kernel)."""
-        for view in self._views:
+        """Close every link and every view's widgets (they stop rendering and are freed in the kernel)."""
+        for link in self._links:
+            link.close()
+        self._links.clear()
+        for view in list(self._views):
             view.close()
         self._views.clear()
 
@@ -247,3 +290,8 @@ class Interface:
         inputs = ", ".join(type(c).__name__ for c in self._inputs)
         outputs = ", ".join(type(c).__name__ for c in self._outputs)
         return f"Interface({name}, inputs=[{inputs}], outputs=[{outputs}])"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"

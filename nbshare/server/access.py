@@ -144,6 +144,7 @@ def _check_frame_ancestors(sources: Sequence[str]) -> tuple[str, ...]:
         sources = [sources]
     for source in sources:
         if not isinstance(source, str) or any(ch in source for ch in ";, \t\r\n"):
-            raise ValueError(f"frame_ancestors entries must be single CSP sources such as 'https://example.org', "
-                             f"got {source!r}")
+            raise ValueError(
+                f"frame_ancestors entries must be single CSP sources such as 'https://example.org', got {source!r}"
+            )
     return tuple(sources)

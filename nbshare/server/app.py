@@ -107,6 +107,7 @@ class Server:
                 compress_response=True,
                 xsrf_cookies=False,
                 nbshare_server=self,
+                log_function=_log_request,
             )
             self._http = tornado.httpserver.HTTPServer(app, max_body_size=64 * 1024, xheaders=False)
             self._http.add_sockets(sockets)
@@ -195,7 +196,7 @@ class _Guarded(tornado.web.RequestHandler):
 
     def set_access_cookie(self, name: str, value: str) -> None:
         # No Path: the browser scopes the cookie to the folder the page was served from, e.g. /proxy/8000.
-        self.set_cookie(name, value, path=None, httponly=True, samesite="Lax", secure=self._is_https())
+        self.set_cookie(name, value, path=None, httponly=True, samesite="Lax", secure=self._is_https())  # type: ignore[arg-type]
 
     def _is_https(self) -> bool:
         return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
@@ -247,9 +248,7 @@ class LoginHandler(_Guarded):
             return
         client = self.request.remote_ip or "?"
         await asyncio.sleep(self.access.failure_delay(client))
-        key = self.access.log_in(
-            client, self.get_body_argument("username", ""), self.get_body_argument("password", "")
-        )
+        key = self.access.log_in(client, self.get_body_argument("username", ""), self.get_body_argument("password", ""))
         if key is None:
             self.set_status(401)
             self._form("Wrong user name or password.")
@@ -350,8 +349,9 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             session.handle(message, buffers)
         except Exception as error:
             log(f"refused a message from visitor {session.id[:8]}: {error}")
-            session.send_control("nbshare_error", message=f"The page sent something the model's server refused: "
-                                                           f"{error}")
+            session.send_control(
+                "nbshare_error", message=f"The page sent something the model's server refused: {error}"
+            )
         finally:
             if isinstance(message_id, str):
                 session.send_control("nbshare_ack", msg_id=message_id[:64])
@@ -363,6 +363,13 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
 
     def get_compression_options(self) -> None:
         return None
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    # Only failures, and only method + path: tokens travel in query strings and cookies, which never reach a log.
+    # (tornado's own access log would print every request into whichever notebook cell ran last.)
+    if handler.get_status() >= 500:
+        log(f"{handler.get_status()} {handler.request.method} {handler.request.path}")
 
 
 def _welcome(session: VisitorSession, server: Server) -> bytes:

@@ -32,7 +32,7 @@ def bundle_assets() -> dict[str, Asset]:
     if missing:
         raise RuntimeError(
             f"the shared page's bundle is missing ({', '.join(missing)} in {BUNDLE_DIR}); it is built when the "
-            'package is installed: run pip install -e . (Node.js and npm are needed to build from source)'
+            "package is installed: run pip install -e . (Node.js and npm are needed to build from source)"
         )
     return assets
 

@@ -15,7 +15,7 @@ PROTECTED_PREFIXES = ("_model_", "_view_", "_esm", "_css", "_anywidget", "_dom_c
 
 
 def check_page_message(widget: Any, data: Any) -> None:
-    """Raise ValueError unless ``data`` (a comm message's data) is something a page may send ``widget``."""
+    """Raise ValueError (or a TraitError) unless ``data`` (a comm message's data) is something a page may send."""
     if widget is None:
         raise ValueError("the message names a widget this page does not have")
     if not isinstance(data, dict):
@@ -37,3 +37,10 @@ def check_page_message(widget: Any, data: Any) -> None:
     paths = data.get("buffer_paths", [])
     if not isinstance(paths, list) or not all(isinstance(path, list) and path for path in paths):
         raise ValueError("buffer_paths must be a list of non-empty paths")
+    # Check the values' types here: ipywidgets would only log a refused value, and the page would never know.
+    filled_by_buffers = {path[0] for path in paths}
+    traits = widget.traits()
+    for name, value in state.items():
+        if name not in filled_by_buffers:
+            from_json = widget.trait_metadata(name, "from_json", widget._trait_from_json)
+            traits[name].validate(widget, from_json(value, widget))

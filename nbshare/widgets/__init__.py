@@ -7,6 +7,7 @@ from typing import Any
 from ._component import Component, InputError
 from .checkbox import Checkbox
 from .dropdown import Dropdown
+from .foreign import ForeignWidget
 from .image import Image
 from .json import JSON
 from .label import Label
@@ -61,7 +62,7 @@ _SHORTCUTS: dict[str, dict[str, type[Component]]] = {
 }
 
 
-def resolve(spec: Any, role: str) -> Component:
+def resolve(spec: Any, role: str) -> Component | ForeignWidget:
     """A component template from a component object or a string shortcut, for ``role`` input/output."""
     if isinstance(spec, str):
         shortcuts = _SHORTCUTS[role]
@@ -74,6 +75,13 @@ def resolve(spec: Any, role: str) -> Component:
             (only,) = spec.roles
             raise ValueError(f"{type(spec).__name__} is an {only} component; put it in {only}s=, not {role}s=")
         return spec
+    if isinstance(spec, ForeignWidget):
+        return spec
+    import ipywidgets
+
+    if isinstance(spec, ipywidgets.ValueWidget) and isinstance(spec, ipywidgets.DOMWidget):
+        return ForeignWidget(spec)
     raise TypeError(
-        f"each {role} must be an nbshare component or a shortcut string such as 'text', got {type(spec).__name__}"
+        f"each {role} must be an nbshare component, an ipywidget with a value, or a shortcut string such as 'text', "
+        f"got {type(spec).__name__}"
     )

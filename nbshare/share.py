@@ -1,0 +1,223 @@
+"""launch(): serve an Interface as a standalone page and hand out the links to it.
+
+Links: the local URL; the Jupyter server's jupyter-server-proxy URL when the kernel runs under one; Colab's port
+proxy in Colab; a public ngrok URL with ``share=True``. Each carries the server's token; ``Link.close()`` stops
+the server and the tunnel, and every link stops working at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .server.access import Access, Credentials
+from .server.app import DEFAULT_GRACE_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, Server
+
+if TYPE_CHECKING:
+    from .interface import Interface
+
+__all__ = ["Link", "ShareError", "launch"]
+
+NGROK_HELP = (
+    "share=True makes a public link through ngrok, which needs a (free) authtoken: sign up at "
+    "https://dashboard.ngrok.com/signup, copy the token from https://dashboard.ngrok.com/get-started/your-authtoken, "
+    "then set it before launching, e.g. os.environ['NGROK_AUTHTOKEN'] = '...' or run `ngrok config add-authtoken "
+    "<token>` once. Without share=True the local and notebook links work with no account."
+)
+
+
+class ShareError(RuntimeError):
+    """A link could not be made; the message says how to fix it."""
+
+
+@dataclass
+class Link:
+    """Where a launched interface can be opened. Every URL carries the access token: share it like a password."""
+
+    local_url: str
+    proxy_url: str | None = None
+    colab_url: str | None = None
+    public_url: str | None = None
+    server: Server | None = field(default=None, repr=False)
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    closed: bool = False
+
+    @property
+    def url(self) -> str:
+        """The link to give others: public if there is one, else the notebook-served one, else the local one."""
+        return self.public_url or self.colab_url or self.proxy_url or self.local_url
+
+    def close(self) -> None:
+        """Stop serving: the tunnel is removed, open pages are disconnected, and no link works any more."""
+        if self.closed:
+            return
+        self.closed = True
+        for step in reversed(self._on_close):
+            step()
+
+    def _links(self) -> list[tuple[str, str]]:
+        named = [
+            ("Public link", self.public_url),
+            ("Colab link", self.colab_url),
+            ("Notebook server link", self.proxy_url),
+            ("Local link (this machine only)", self.local_url),
+        ]
+        return [(name, url) for name, url in named if url]
+
+    def __str__(self) -> str:
+        state = " (closed)" if self.closed else ""
+        return "\n".join(f"{name}{state}: {url}" for name, url in self._links())
+
+    def _repr_html_(self) -> str:
+        if self.closed:
+            return "<p>This interface's links are closed.</p>"
+        items = "".join(
+            f'<li>{html.escape(name)}: <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(url)}</a></li>"
+            for name, url in self._links()
+        )
+        note = "Anyone with a link can use the model; close them with <code>link.close()</code>."
+        return f"<ul class='nbshare-links'>{items}</ul><p>{note}</p>"
+
+
+def launch(
+    interface: Interface,
+    *,
+    inline: bool = True,
+    inbrowser: bool = False,
+    share: bool = False,
+    validate: bool = True,
+    auth: Credentials | None = None,
+    port: int | None = None,
+    expires_in: float | None = None,
+    frame_ancestors: Sequence[str] = (),
+    server_url: str | None = None,
+    share_auth: tuple[str, str] | None = None,
+    ngrok_path: str | None = None,
+    ngrok_config_path: str | None = None,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+) -> Link:
+    if validate:
+        interface.validate()
+    access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
+    server = Server(interface, access, port=port, max_message_bytes=max_message_bytes, grace_seconds=grace_seconds)
+    server.start()
+    token = quote(access.token)
+    link = Link(local_url=f"{server.local_url}?token={token}", server=server)
+    link._on_close.append(server.stop)
+    try:
+        proxy_base = server_url or _jupyter_server_url()
+        if proxy_base:
+            link.proxy_url = f"{proxy_base.rstrip('/')}/proxy/{server.port}/?token={token}"
+        colab = _colab_url(server.port)
+        if colab:
+            link.colab_url = f"{colab.rstrip('/')}/?token={token}"
+        if share:
+            public, disconnect = _ngrok_tunnel(server.port, share_auth, ngrok_path, ngrok_config_path)
+            link._on_close.append(disconnect)
+            link.public_url = f"{public.rstrip('/')}/?token={token}"
+    except BaseException:
+        link.close()
+        raise
+    if inline:
+        _show(interface, link)
+    if inbrowser:
+        threading.Thread(target=webbrowser.open, args=(link.local_url,), daemon=True).start()
+    return link
+
+
+def _show(interface: Interface, link: Link) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        print(link)
+        return
+    if get_ipython() is None:
+        print(link)
+        return
+    display(interface)
+    display(link)
+
+
+def _jupyter_server_url() -> str | None:
+    """The base URL of the Jupyter server this kernel runs under, when jupyter-server-proxy can serve through it."""
+    try:
+        import jupyter_server_proxy  # noqa: F401
+    except ImportError:
+        return None
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
+    if prefix:
+        external = os.environ.get("JUPYTERHUB_EXTERNAL_URL") or os.environ.get("JUPYTERHUB_PUBLIC_URL") or ""
+        return external.rstrip("/") + "/" + prefix.strip("/") + "/"
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:
+        return None
+    parent = os.getppid()
+    for info in list_running_servers():
+        if info.get("pid") == parent:
+            return str(info.get("url") or f"http://127.0.0.1:{info['port']}{info.get('base_url', '/')}")
+    return None
+
+
+def _colab_url(port: int) -> str | None:
+    if "google.colab" not in sys.modules:
+        return None
+    from google.colab.output import eval_js  # type: ignore[import-not-found]
+
+    return str(eval_js(f"google.colab.kernel.proxyPort({int(port)})"))
+
+
+def _ngrok_tunnel(
+    port: int, share_auth: tuple[str, str] | None, ngrok_path: str | None, config_path: str | None
+) -> tuple[str, Callable[[], None]]:
+    from pyngrok import conf, installer, ngrok
+    from pyngrok.exception import PyngrokError
+
+    options: dict[str, Any] = {}
+    if ngrok_path is not None:
+        options["ngrok_path"] = ngrok_path
+    if config_path is not None:
+        options["config_path"] = config_path
+    pyngrok_config = conf.PyngrokConfig(**options)
+    if not pyngrok_config.auth_token and not _configured_authtoken(installer, conf, pyngrok_config):
+        raise ShareError(NGROK_HELP)
+    tunnel_options: dict[str, Any] = {}
+    if share_auth is not None:
+        user, password = share_auth
+        tunnel_options["basic_auth"] = [f"{user}:{password}"]
+    try:
+        tunnel = ngrok.connect(str(port), "http", pyngrok_config=pyngrok_config, **tunnel_options)
+    except PyngrokError as error:
+        detail = getattr(error, "ngrok_error", None) or str(error)
+        hint = f" {NGROK_HELP}" if "4018" in str(detail) or "authtoken" in str(detail).lower() else ""
+        raise ShareError(f"ngrok could not open a public link: {detail}.{hint}") from error
+    public_url = str(tunnel.public_url)
+
+    def disconnect() -> None:
+        with contextlib.suppress(PyngrokError):
+            ngrok.disconnect(public_url, pyngrok_config=pyngrok_config)
+
+    return public_url, disconnect
+
+
+def _configured_authtoken(installer: Any, conf: Any, pyngrok_config: Any) -> bool:
+    path = conf.get_config_path(pyngrok_config)
+    if not os.path.exists(path):
+        return False
+    try:
+        config = installer.get_ngrok_config(path, use_cache=False)
+    except Exception:
+        return False
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    return bool(config.get("authtoken") or agent.get("authtoken"))
