@@ -86,10 +86,7 @@ def main(args: list[str]) -> int:
     log_line("info", "starting web service", obj="web", addr=f"127.0.0.1:{server.server_address[1]}")
     log_line("info", "tunnel session started", obj="tunnels.session")
     log_line("info", "client session established", obj="csess", id="fake")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+    threading.Event().wait()  # until pyngrok kills the process
     return 0
 
 

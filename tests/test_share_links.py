@@ -109,9 +109,10 @@ def test_the_notebook_server_link_comes_from_the_running_jupyter_server(
     monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
     link = nbshare.Interface(echo, "text", "text").launch(inline=False)
     link.close()
-    assert link.proxy_url == f"http://127.0.0.1:8888/base/proxy/{link.server.port}/?token=" + link.local_url.split(
-        "token="
-    )[1]
+    assert (
+        link.proxy_url
+        == f"http://127.0.0.1:8888/base/proxy/{link.server.port}/?token=" + link.local_url.split("token=")[1]
+    )
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
     monkeypatch.setenv("JUPYTERHUB_EXTERNAL_URL", "https://hub.example.org")
     link = nbshare.Interface(echo, "text", "text").launch(inline=False)

@@ -27,7 +27,8 @@ export function decodeFrame(arrayBuffer) {
   const parts = [];
   for (let index = 0; index < count; index++) {
     const length = view.getUint32(4 * (index + 1), true);
-    parts.push(new DataView(arrayBuffer, offset, length));
+    // Each buffer gets an ArrayBuffer of its own, as from a Jupyter kernel: widget code reads `view.buffer`.
+    parts.push(new DataView(arrayBuffer.slice(offset, offset + length)));
     offset += length;
   }
   const message = JSON.parse(decoder.decode(parts[0]));
