@@ -1,0 +1,113 @@
+"""``nbshare demo`` and ``nbshare serve app.py``: a shared page without Jupyter, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from .interface import Interface
+
+__all__ = ["main"]
+
+PACEMAKER_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "pacemaker.ipynb"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nbshare", description="Serve an nbshare Interface as a standalone page.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="serve a demo interface (the pacemaker classifier when available)")
+    serve = commands.add_parser("serve", help="serve the Interface defined in a Python script")
+    serve.add_argument("script", type=Path, help="a Python file that creates an nbshare.Interface")
+    serve.add_argument("--name", help="the variable holding the Interface, when the script makes several")
+    for command in (demo, serve):
+        command.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+        command.add_argument("--share", action="store_true", help="also make a public ngrok link")
+        command.add_argument("--auth", metavar="USER:PASSWORD", help="ask visitors to sign in")
+        command.add_argument("--open", action="store_true", help="open the page in a browser")
+    args = parser.parse_args(argv)
+    try:
+        interface = demo_interface() if args.command == "demo" else interface_from_script(args.script, args.name)
+    except (OSError, LookupError, ValueError, TypeError) as error:
+        parser.exit(2, f"nbshare: {error}\n")
+    auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    if auth is not None and len(auth) != 2:
+        parser.exit(2, "nbshare: --auth takes USER:PASSWORD\n")
+    link = interface.launch(inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port)
+    print(link, flush=True)
+    print("Press Ctrl+C to stop serving.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        link.close()
+    return 0
+
+
+def interface_from_script(script: Path, name: str | None) -> Interface:
+    if not script.is_file():
+        raise FileNotFoundError(f"no such script: {script}")
+    namespace = runpy.run_path(str(script), run_name="__nbshare__")
+    if name is not None:
+        if not isinstance(namespace.get(name), Interface):
+            raise LookupError(f"{script} defines no Interface named {name!r}")
+        return namespace[name]  # type: ignore[no-any-return]
+    found = {key: value for key, value in namespace.items() if isinstance(value, Interface)}
+    if len(found) != 1:
+        what = "no Interface" if not found else f"several Interfaces ({', '.join(sorted(found))}); pick one with --name"
+        raise LookupError(f"{script} defines {what}")
+    return next(iter(found.values()))
+
+
+def demo_interface() -> Interface:
+    """The pacemaker notebook's interface when its notebook and scikit-learn are at hand, else a small one."""
+    if PACEMAKER_NOTEBOOK.is_file():
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            return _interface_from_notebook(PACEMAKER_NOTEBOOK)
+    return _brightness_demo()
+
+
+def _interface_from_notebook(path: Path) -> Interface:
+    """Run a notebook's code cells up to the one that makes ``iface`` (training included), in a fresh namespace."""
+    print(f"Training the classifier of {path.name}…", flush=True)
+    namespace: dict[str, Any] = {"__name__": "__nbshare_demo__"}
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        exec(compile("".join(cell["source"]), str(path), "exec"), namespace)  # our own notebook, shipped with us
+        if isinstance(namespace.get("iface"), Interface):
+            return namespace["iface"]  # type: ignore[no-any-return]
+    raise LookupError(f"{path} never defines iface")
+
+
+def _brightness_demo() -> Interface:
+    import numpy as np
+
+    from .widgets import Image, Label
+
+    def brightness(image: Any) -> dict[str, float]:
+        mean = float(np.asarray(image, dtype=np.float32).mean() / 255)
+        return {"bright": mean, "dark": 1 - mean}
+
+    gradient = np.tile(np.linspace(0, 255, 256, dtype=np.uint8), (160, 1))
+    return Interface(
+        brightness,
+        Image(image_mode="L", label="Picture"),
+        Label(),
+        title="Bright or dark?",
+        description="Paint, crop or flip the picture and **Submit**: the answer is its mean brightness.",
+        examples=[gradient, 255 - gradient[:, :128]],
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
