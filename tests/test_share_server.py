@@ -255,6 +255,23 @@ def test_login_expiry_and_close() -> None:
     run(after_close())
 
 
+def test_an_embeddable_link_behind_https_gets_a_cross_site_cookie() -> None:
+    link = nbshare.Interface(shout, "text", "text").launch(inline=False, frame_ancestors=["https://lab.example.org"])
+    try:
+
+        async def scenario() -> None:
+            https = await fetch(link.local_url, headers={"X-Forwarded-Proto": "https"})
+            assert "SameSite=None" in https.headers["Set-Cookie"] and "Secure" in https.headers["Set-Cookie"]
+            plain = await fetch(link.local_url)
+            assert "SameSite=Lax" in plain.headers["Set-Cookie"] and "Secure" not in plain.headers["Set-Cookie"]
+            assert "frame-ancestors https://lab.example.org" in plain.headers["Content-Security-Policy"]
+            assert "X-Frame-Options" not in plain.headers
+
+        run(scenario())
+    finally:
+        link.close()
+
+
 def test_close_disconnects_open_pages_at_once() -> None:
     link = nbshare.Interface(shout, "text", "text").launch(inline=False)
 

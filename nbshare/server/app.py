@@ -196,7 +196,10 @@ class _Guarded(tornado.web.RequestHandler):
 
     def set_access_cookie(self, name: str, value: str) -> None:
         # No Path: the browser scopes the cookie to the folder the page was served from, e.g. /proxy/8000.
-        self.set_cookie(name, value, path=None, httponly=True, samesite="Lax", secure=self._is_https())  # type: ignore[arg-type]
+        # A page framed by an allowed site is a cross-site context: only SameSite=None (which needs HTTPS) reaches it.
+        https = self._is_https()
+        samesite = "None" if https and self.access.frame_ancestors else "Lax"
+        self.set_cookie(name, value, path=None, httponly=True, samesite=samesite, secure=https)  # type: ignore[arg-type]
 
     def _is_https(self) -> bool:
         return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
