@@ -15,6 +15,29 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 from nbshare.server.frames import decode_frame, encode_frame
 
 
+def run(coroutine: Any) -> Any:
+    """Run ``coroutine`` to the end on a fresh event loop in its own thread.
+
+    (Playwright's sync API keeps an event loop running on the main thread once a browser is open.)
+    """
+    import threading
+
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:
+            result["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 async def fetch(url: str, cookie: str = "", **kwargs: Any) -> Any:
     """GET/POST without following redirects; returns the response whatever its status."""
     headers = {"Cookie": cookie, **kwargs.pop("headers", {})} if cookie else kwargs.pop("headers", {})

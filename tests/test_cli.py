@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import subprocess
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from page_client import PageClient, fetch, token_cookie
+from page_client import PageClient, fetch, run, token_cookie
 
 from harness import REPO
 
@@ -48,7 +47,7 @@ def test_serve_a_script_and_answer_a_visitor(tmp_path: Path) -> None:
             assert await client.ask("Ada") == "Hello, Ada!"
             client.close()
 
-        asyncio.run(visit(url))
+        run(visit(url))
 
 
 def test_serve_explains_a_script_without_an_interface(tmp_path: Path) -> None:
@@ -75,4 +74,4 @@ def test_demo_serves_the_pacemaker_classifier() -> None:
             assert labels and client.find("Image")
             client.close()
 
-        asyncio.run(visit(url))
+        run(visit(url))

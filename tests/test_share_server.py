@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets
 import pytest
-from page_client import PageClient, fetch, token_cookie
+from page_client import PageClient, fetch, run, token_cookie
 
 import nbshare
 from nbshare.server.frames import encode_frame
@@ -30,10 +30,6 @@ def link() -> Iterator[nbshare.Link]:
 
 def base(link: nbshare.Link) -> str:
     return link.local_url.split("?")[0]
-
-
-def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
 
 
 def test_a_link_trades_its_token_for_an_httponly_cookie_and_the_page_escapes_the_title(link: nbshare.Link) -> None:
@@ -341,7 +337,7 @@ def test_load_fifty_visitors_twenty_predictions_each_while_a_notebook_cell_stays
             results.extend(await asyncio.gather(*(visitor(n, cookie) for n in range(50))))
 
         started = time.perf_counter()
-        load = threading.Thread(target=lambda: asyncio.run(crowd()))
+        load = threading.Thread(target=lambda: run(crowd()))
         load.start()
         busy = []
         while load.is_alive():
