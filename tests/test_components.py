@@ -230,7 +230,9 @@ class TestContract:
             resolve("imagee", "input")
         with pytest.raises(ValueError, match="Label is an output component; put it in outputs=, not inputs="):
             resolve(nbshare.Label(), "input")
-        with pytest.raises(TypeError, match="must be an nbshare component, an ipywidget with a value, or a shortcut string"):
+        with pytest.raises(
+            TypeError, match="must be an nbshare component, an ipywidget with a value, or a shortcut string"
+        ):
             resolve(42, "input")
 
     @pytest.mark.parametrize(
