@@ -88,6 +88,11 @@ def test_two_visitors_at_once_each_see_only_their_own_answers(visitors: Any) -> 
         expect(ada.page.get_by_role("alert")).to_have_count(0)
         expect(ada.page.get_by_role("status", name="Output")).to_have_text("answer to slow")
         assert calls[-3:] == ["slow", "quick", "boom"]  # after the one validate() ran
+        ada.ask("<img src=x onerror=window.__pwned=1>")
+        expect(ada.page.get_by_role("status", name="Output")).to_have_text(
+            "answer to <img src=x onerror=window.__pwned=1>"
+        )
+        assert ada.page.evaluate("window.__pwned") is None
         assert len(link.server.sessions) == 2 and ada.errors == alan.errors == []
         ada.page.screenshot(path=str(ARTIFACTS / "shared-page.png"))
     finally:
