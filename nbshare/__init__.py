@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._errors import InputError
 from .edits import EditedImage, replay
+from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
 from .widgets import (
     HTML,
@@ -31,6 +32,7 @@ __all__ = [
     "Component",
     "Dropdown",
     "EditedImage",
+    "FlagError",
     "Image",
     "InputError",
     "Interface",
@@ -47,6 +49,8 @@ __all__ = [
     "Textbox",
     "ValidationError",
     "__version__",
+    "export_csv",
+    "load_flags",
     "replay",
 ]
 

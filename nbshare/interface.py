@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 from .adapters import adapt_model, check_inputs, detect_model_type
+from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
 from .queue import InferenceQueue
 from .view import InterfaceView
 from .widgets import Component, InputError, resolve
@@ -64,6 +69,11 @@ class Interface:
     concurrency_limit
         How many calls to ``fn`` may run at once, across every viewer (default 1: a model that is not
         thread-safe is safe).
+    flagging, flagging_options, flagging_dir, max_flag_message_chars
+        A Flag button under the outputs (on by default), its reasons to choose from, the store's folder
+        (default ``./nbshare_flags/<name>/``) and the longest message accepted.
+    version
+        A name for the model's version, recorded with every flag (default: a fingerprint of ``fn``).
     """
 
     def __init__(
@@ -80,6 +90,11 @@ class Interface:
         preprocess: bool | Callable[..., Any] | None = None,
         postprocess: bool | Callable[..., Any] | None = None,
         concurrency_limit: int = 1,
+        flagging: bool = True,
+        flagging_options: Sequence[str] | None = None,
+        flagging_dir: str | os.PathLike[str] | None = None,
+        max_flag_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        version: str | None = None,
     ) -> None:
         for name, hook in (("preprocess", preprocess), ("postprocess", postprocess)):
             if not (hook is None or isinstance(hook, bool) or callable(hook)):
@@ -95,6 +110,13 @@ class Interface:
         self._queue = InferenceQueue(concurrency_limit)
         self._views: list[InterfaceView] = []
         self._links: list[Any] = []
+        self.flagging = bool(flagging)
+        self.flagging_options = [str(option) for option in flagging_options or []]
+        if not isinstance(max_flag_message_chars, int) or max_flag_message_chars < 1:
+            raise ValueError(f"max_flag_message_chars must be a positive whole number, got {max_flag_message_chars!r}")
+        self.max_flag_message_chars = max_flag_message_chars
+        self._flagging_dir = flagging_dir
+        self._flag_store: FlagStore | None = None
 
         input_specs, output_specs = _as_list(inputs), _as_list(outputs)
         if not output_specs:
@@ -103,7 +125,7 @@ class Interface:
         kind = model_type or detect_model_type(fn)
         self._inputs = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
         self._outputs = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
-        self.fn = fn
+        self.swap(fn, version)
         self.examples = self._check_examples(examples)
 
     # -- construction ------------------------------------------------------------------------------
@@ -115,10 +137,21 @@ class Interface:
 
     @fn.setter
     def fn(self, model: Any) -> None:
+        self.swap(model)
+
+    def swap(self, model: Any, version: str | None = None) -> None:
+        """Use ``model`` for every answer from now on, in every open view and shared page, under ``version``
+        (default: a fingerprint of the model). Flags record which version answered."""
         kind = self._forced_model_type or detect_model_type(model)
         call = adapt_model(model, kind)
         check_inputs(model, kind, len(self._inputs), [c.label for c in self._inputs])
         self._fn, self._call, self._model_type = model, call, kind
+        self._model = (call, version or _fingerprint(model))
+
+    @property
+    def version(self) -> str:
+        """The version answering now: the one given to ``Interface(version=)``/``swap``, or a fingerprint."""
+        return self._model[1]
 
     @staticmethod
     def _input_names(fn: Any, kind: str, count: int) -> list[str]:
@@ -175,29 +208,30 @@ class Interface:
         """
         if len(values) != len(self._inputs):
             raise TypeError(f"predict() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
-        outputs, _elapsed = self._submit(list(values)).result()
+        outputs, *_ = self._submit(list(values)).result()
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _submit(self, values: list[Any], on_start: Callable[[], None] | None = None) -> Future[Any]:
         return self._queue.submit(lambda: self._run(values), on_start)
 
-    def _run(self, values: list[Any]) -> tuple[list[Any], float]:
-        """preprocess -> fn -> postprocess; returns the wire outputs and the seconds ``fn`` took."""
+    def _run(self, values: list[Any]) -> tuple[list[Any], float, str]:
+        """preprocess -> fn -> postprocess; returns the wire outputs, the seconds ``fn`` took, the model version."""
         args = values
         if self._preprocess is not False:
             args = [self._convert_input(c, v) for c, v in zip(self._inputs, values, strict=True)]
         if callable(self._preprocess) and not isinstance(self._preprocess, bool):
             converted = self._preprocess(*args)
             args = list(converted) if isinstance(converted, tuple) else [converted]
+        call, version = self._model
         started = time.perf_counter()
-        result = self._call(*args)
+        result = call(*args)
         elapsed = time.perf_counter() - started
         if callable(self._postprocess) and not isinstance(self._postprocess, bool):
             result = self._postprocess(result)
         results = self._split_outputs(result)
         if self._postprocess is False:
-            return results, elapsed
-        return [self._convert_output(c, r) for c, r in zip(self._outputs, results, strict=True)], elapsed
+            return results, elapsed, version
+        return [self._convert_output(c, r) for c, r in zip(self._outputs, results, strict=True)], elapsed, version
 
     @staticmethod
     def _convert_input(component: Component, value: Any) -> Any:
@@ -269,6 +303,53 @@ class Interface:
         self._views.append(view)
         return view
 
+    # -- flags -------------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The interface's name in file names: its title, else the function's name, as a slug."""
+        raw = self.title or getattr(self._fn, "__name__", None) or type(self._fn).__name__
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower()
+        return slug[:60] or "interface"
+
+    @property
+    def flag_store(self) -> FlagStore:
+        if self._flag_store is None:
+            folder = self._flagging_dir if self._flagging_dir is not None else Path("nbshare_flags") / self.name
+            self._flag_store = FlagStore(folder)
+        return self._flag_store
+
+    @property
+    def flags(self) -> Any:
+        """Every flag so far as a pandas DataFrame, newest last (see :meth:`FlagStore.dataframe`)."""
+        return self.flag_store.dataframe()
+
+    def _flag(self, view: InterfaceView, option: str | None, message: str) -> dict[str, Any]:
+        from . import __version__
+
+        if not isinstance(message, str):
+            raise InputError("the flag message must be text")
+        if len(message) > self.max_flag_message_chars:
+            raise InputError(
+                f"the message is {len(message):,} characters; the limit is {self.max_flag_message_chars:,}"
+            )
+        if option is not None and self.flagging_options and option not in self.flagging_options:
+            raise InputError(f"unknown reason {option[:40]!r}; choose one of {', '.join(self.flagging_options)}")
+        values = {c.label: {"role": "input", "value": c.value} for c in view.inputs}
+        answered = view.answered_version is not None
+        for component in view.outputs:
+            values[component.label] = {"role": "output", "value": component.value if answered else None}
+        fields = {
+            "option": option,
+            "message": message,
+            "session": view.session_id,
+            "user": view.user,
+            "version": view.answered_version or self.version,
+            "answered": answered,
+            "nbshare_version": __version__,
+        }
+        return self.flag_store.append(fields, values)
+
     def _forget_view(self, view: InterfaceView) -> None:
         if view in self._views:
             self._views.remove(view)
@@ -290,6 +371,16 @@ class Interface:
         inputs = ", ".join(type(c).__name__ for c in self._inputs)
         outputs = ", ".join(type(c).__name__ for c in self._outputs)
         return f"Interface({name}, inputs=[{inputs}], outputs=[{outputs}])"
+
+
+def _fingerprint(model: Any) -> str:
+    """A short name that changes when the function's code or the model object changes."""
+    code = getattr(model, "__code__", None)
+    if code is not None:
+        digest = hashlib.sha1(code.co_code + repr(code.co_consts).encode()).hexdigest()[:10]
+        return f"{getattr(model, '__qualname__', 'fn')}@{digest}"
+    name = getattr(model, "__qualname__", None) or type(model).__qualname__
+    return f"{name}@{id(model):x}"
 
 
 def _short(value: Any) -> str:

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets
 
 from ._log import log_exception
+from .server.comms import current_session
 from .widgets import Component, InputError
 from .widgets.actions import Actions
 from .widgets.examples import Examples
+from .widgets.flag import FlagControl
 from .widgets.header import Header
 from .widgets.status import Status
 
@@ -44,6 +46,13 @@ class InterfaceView:
         self.header = Header(interface.title, interface.description)
         self.actions = Actions(live=interface.live)
         self.status = Status()
+        self.flag = (
+            FlagControl(interface.flagging_options, interface.max_flag_message_chars) if interface.flagging else None
+        )
+        session = current_session()
+        self.session_id = session.id if session is not None else "notebook"
+        self.user: str | None = getattr(session, "user", None)
+        self.answered_version: str | None = None
         self.examples = (
             Examples(
                 headers=[c.label for c in self.inputs],
@@ -55,7 +64,7 @@ class InterfaceView:
             else None
         )
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
-        output_column = ipywidgets.VBox([self.status, *self.outputs])
+        output_column = ipywidgets.VBox([self.status, *self.outputs, *([self.flag] if self.flag else [])])
         row = ipywidgets.HBox([input_column, output_column])
         self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
         self._widgets: list[ipywidgets.Widget] = [
@@ -79,6 +88,8 @@ class InterfaceView:
         self.actions.on_click("clear", self.clear)
         if self.examples is not None:
             self.examples.on_select(self.load_example)
+        if self.flag is not None:
+            self.flag.on_flag(self.flag_current)
         for component in self.inputs:
             component.on_submit(self.submit)
             if interface.live:
@@ -109,7 +120,27 @@ class InterfaceView:
                 self._waiting.cancel()
         for component in [*self.inputs, *self.outputs]:
             component.value = component.empty_value()
+        self.answered_version = None
         self.status.state = "idle"
+
+    def flag_current(self, option: str | None = None, message: str = "") -> dict[str, Any] | None:
+        """Store a flag of what this viewer sees now (inputs, outputs, edits) with ``option`` and ``message``.
+
+        Returns the record, or None when it was refused (the reason is shown under the Flag button).
+        """
+        from .flagging import FlagError
+
+        try:
+            record = self._interface._flag(self, option, message)
+        except (InputError, FlagError) as error:
+            if self.flag is not None:
+                self.flag.confirmation, self.flag.error = "", str(error)
+            return None
+        if self.flag is not None:
+            self.flag.error = ""
+            self.flag.confirmation = "Flagged. Thank you — the researcher will see it with your message."
+            self.flag.sent += 1
+        return record
 
     def load_example(self, index: int) -> None:
         """Fill the inputs with example ``index`` and run the function on it."""
@@ -148,8 +179,9 @@ class InterfaceView:
             self.status.message = _user_message(error)
             self.status.state = "error"
             return
-        outputs, elapsed = future.result()
+        outputs, elapsed, version = future.result()
         for component, value in zip(self.outputs, outputs, strict=True):
             component.value = value
+        self.answered_version = version
         self.status.elapsed_ms = elapsed * 1000
         self.status.state = "done"

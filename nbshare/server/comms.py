@@ -34,6 +34,8 @@ class CommSession:
         self.manager = CommManager()
         self._send = send
         self.closed = False
+        self.user: str | None = None
+        """The signed-in visitor's name, when the link asks for a login."""
         self.resources: dict[str, Any] = {}
         """Per-session singletons other modules need (e.g. an ipycanvas manager), by name."""
 

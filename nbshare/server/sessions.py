@@ -34,6 +34,7 @@ class VisitorSession:
 
     def __init__(self, interface: Interface, schedule: Callable[[Callable[[], None]], None], user: str | None) -> None:
         self.comms = CommSession(self._send)
+        self.comms.user = user
         self.id = self.comms.id
         self.user = user
         self._schedule = schedule

@@ -1,0 +1,174 @@
+"""Flags: what a collaborator marked, kept on the researcher's disk and read back as a pandas DataFrame.
+
+A store is a folder: ``flags.jsonl`` (one JSON record per line, append-only) and ``files/`` (images as PNG). Each
+record's files are written and fsync'd first, then its line is appended and fsync'd under an exclusive lock, so many
+writers (every session, the notebook, other processes) never interleave, and a killed writer loses at most the record
+it was writing. A torn last line is skipped when reading. File names are generated, never taken from user input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import imaging
+from .edits import EditedImage
+
+__all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
+
+DEFAULT_MAX_MESSAGE_CHARS = 10_000
+
+
+class FlagError(RuntimeError):
+    """A flag could not be stored; the message says why (and nothing stored earlier is affected)."""
+
+
+class FlagStore:
+    """An append-only flag folder, safe for concurrent writers in this and other processes."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.lines = self.folder / "flags.jsonl"
+        self.files = self.folder / "files"
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def on_flag(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``listener(record)`` after each record this store object writes."""
+        self._listeners.append(listener)
+
+    def append(self, fields: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Store one flag: ``fields`` (message, option, session...) and ``values`` (per column: input/output name ->
+        ``{"role": ..., "value": ...}``). Returns the record as written."""
+        flag_id = uuid.uuid4().hex
+        record: dict[str, Any] = {
+            "id": flag_id,
+            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            **fields,
+            "values": {},
+        }
+        try:
+            self.files.mkdir(parents=True, exist_ok=True)
+            for index, (name, entry) in enumerate(values.items()):
+                record["values"][name] = {
+                    "role": entry["role"],
+                    **self._encode(entry["value"], f"{flag_id}-{index}"),
+                }
+            line = (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+            with self._lock, open(self.lines, "ab") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                try:
+                    handle.write(line)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                finally:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        except OSError as error:
+            raise FlagError(
+                f"the flag could not be saved ({error.strerror or error}); earlier flags are intact"
+            ) from error
+        for listener in list(self._listeners):
+            listener(record)
+        return record
+
+    def _encode(self, value: Any, stem: str) -> dict[str, Any]:
+        if isinstance(value, EditedImage):
+            return {
+                "kind": "image",
+                "file": self._write_png(value.edited(), f"{stem}-edited"),
+                "original": self._write_png(value.original, f"{stem}-original"),
+                "edits": list(value.edits),
+            }
+        if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim in (2, 3):
+            return {"kind": "image", "file": self._write_png(value, stem)}
+        return {"kind": "value", "value": _jsonable(value)}
+
+    def _write_png(self, pixels: np.ndarray, stem: str) -> str:
+        relative = f"files/{stem}.png"
+        target = self.folder / relative
+        temporary = target.with_suffix(".tmp")
+        with open(temporary, "wb") as handle:
+            handle.write(imaging.encode_png(pixels))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        return relative
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every intact record, oldest first (a torn line from a killed writer is skipped)."""
+        if not self.lines.exists():
+            return []
+        records = []
+        with open(self.lines, "rb") as handle:
+            for raw in handle:
+                try:
+                    records.append(json.loads(raw))
+                except ValueError:
+                    continue
+        return records
+
+    def dataframe(self) -> Any:
+        """One row per flag (oldest first): a column per input/output, then option, message, time, session, user,
+        version, nbshare_version, id. Images are paths to PNG files (edited image in the column, the original in
+        ``<name> original``, the edit log in ``<name> edits``); load one with ``PIL.Image.open(path)``."""
+        import pandas as pd
+
+        rows = []
+        for record in self.records():
+            row: dict[str, Any] = {}
+            for name, entry in record.get("values", {}).items():
+                if entry.get("kind") == "image":
+                    row[name] = str(self.folder / entry["file"])
+                    if "original" in entry:
+                        row[f"{name} original"] = str(self.folder / entry["original"])
+                        row[f"{name} edits"] = entry.get("edits", [])
+                else:
+                    row[name] = entry.get("value")
+            for key in ("option", "message", "time", "session", "user", "version", "nbshare_version", "id"):
+                row[key] = record.get(key)
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if "time" in frame:
+            frame["time"] = pd.to_datetime(frame["time"], utc=True)
+        return frame
+
+
+def load_flags(folder: str | os.PathLike[str]) -> Any:
+    """The flags stored in ``folder`` as a DataFrame (the same as ``iface.flags``), e.g. after a kernel restart."""
+    if not Path(folder, "flags.jsonl").exists():
+        raise FileNotFoundError(f"no flags in {folder} (expected {Path(folder, 'flags.jsonl')})")
+    return FlagStore(folder).dataframe()
+
+
+def export_csv(flags: Any, path: str | os.PathLike[str]) -> None:
+    """Write a flags DataFrame as CSV for a spreadsheet, neutralising formulas (cells starting with = + - @)."""
+
+    def neutral(value: Any) -> Any:
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+        return value
+
+    flags.map(neutral).to_csv(path, index=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)

@@ -1,0 +1,45 @@
+"""The Flag control under the outputs: an optional reason, a message, and a confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ._component import JS_DIR
+
+
+class FlagControl(anywidget.AnyWidget):
+    """Sends ``{"event": "flag", "option", "message"}``; shows ``confirmation`` or ``error`` after."""
+
+    _esm = JS_DIR / "flag.js"
+
+    options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Reasons to choose from (none: no choice shown)."""
+
+    max_message_chars = traitlets.Int(10_000).tag(sync=True)
+
+    confirmation = traitlets.Unicode("").tag(sync=True)
+    """Set after a flag was stored."""
+
+    error = traitlets.Unicode("").tag(sync=True)
+    """Set when a flag could not be stored."""
+
+    sent = traitlets.Int(0).tag(sync=True)
+    """How many flags this viewer has stored (the page clears the message after each)."""
+
+    def __init__(self, options: list[str], max_message_chars: int) -> None:
+        super().__init__(options=options, max_message_chars=max_message_chars)
+        self._handler: Callable[[str | None, str], object] | None = None
+        self.on_msg(self._on_page_event)
+
+    def on_flag(self, handler: Callable[[str | None, str], object]) -> None:
+        self._handler = handler
+
+    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("event") != "flag" or self._handler is None:
+            return
+        option, message = content.get("option"), content.get("message", "")
+        self._handler(option if isinstance(option, str) and option else None, message)
