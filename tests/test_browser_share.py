@@ -25,7 +25,12 @@ class Visitor:
     """One person with their own browser context (own cookies), on the shared page."""
 
     def __init__(
-        self, browser: Any, url: str, viewport: dict[str, int] | None = None, first: str | None = None
+        self,
+        browser: Any,
+        url: str,
+        viewport: dict[str, int] | None = None,
+        first: str | None = None,
+        signed_in: tuple[str, str] | None = None,
     ) -> None:
         self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
         self.page = self.context.new_page()
@@ -34,6 +39,10 @@ class Visitor:
         if first is not None:
             self.page.goto(first)
         self.page.goto(url)
+        if signed_in is not None:
+            self.page.get_by_label("User name").fill(signed_in[0])
+            self.page.get_by_label("Password").fill(signed_in[1])
+            self.page.get_by_role("button", name="Sign in").click()
         expect(self.page.locator("#nbshare-root")).to_have_attribute("aria-busy", "false", timeout=20_000)
 
     def ask(self, text: str) -> None:
@@ -130,6 +139,61 @@ def test_the_image_editor_works_on_the_shared_page(visitors: Any, tmp_path: Path
         assert int((received[-1] == [255, 0, 0]).all(axis=2).sum()) > 300
         page.screenshot(path=str(ARTIFACTS / "shared-image-editor.png"))
         assert visitor.errors == []
+    finally:
+        link.close()
+
+
+def test_a_visitor_flags_an_edited_image_and_the_researcher_reads_it_within_a_second(
+    visitors: Any, tmp_path: Path
+) -> None:
+    import time
+
+    rng = np.random.default_rng(5)
+    original = rng.integers(60, 200, size=(120, 160, 3), dtype=np.uint8)
+    PILImage.fromarray(original).save(tmp_path / "scan.png")
+    iface = nbshare.Interface(
+        lambda image: {"device": float(image.mean() / 255), "none": 1 - float(image.mean() / 255)},
+        nbshare.Image(display_size=320),
+        "label",
+        flagging_dir=tmp_path / "flags",
+        flagging_options=["wrong", "unsure"],
+        version="v7",
+    )
+    link = iface.launch(inline=False, auth=("cardio", "heart"))
+    try:
+        page = visitors(link.local_url, signed_in=("cardio", "heart")).page
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Choose image").click()
+        chooser.value.set_files(str(tmp_path / "scan.png"))
+        draft = page.locator("canvas.nbshare-draft").first
+        expect(draft).to_be_visible()
+        page.get_by_label("Brush colour").fill("#000000")
+        drag(page, draft.bounding_box(), [(0.3, 0.3), (0.6, 0.6)])
+        (session,) = link.server.sessions.values()
+        expect_value(lambda: session.view.inputs[0].edit_count, 1)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator(".nbshare-label-top")).to_be_visible()
+        page.get_by_label("Reason").select_option("wrong")
+        page.get_by_label("Flag message").fill("The device is <b>still</b> there")
+        started = time.perf_counter()
+        page.get_by_role("button", name="Flag", exact=True).click()
+        while iface.flag_store.lines.exists() is False or len(iface.flag_store.records()) < 1:
+            assert time.perf_counter() - started < 5
+            time.sleep(0.005)
+        delay = time.perf_counter() - started
+        expect(page.get_by_role("status").filter(has_text="Flagged")).to_be_visible()
+        expect(page.get_by_label("Flag message")).to_have_value("")
+        row = iface.flags.iloc[-1]
+        edits = list(row["Image edits"])
+        assert [edit["op"] for edit in edits] == ["paint"]
+        assert np.array_equal(np.asarray(PILImage.open(row["Image"])), nbshare.replay(original, edits))
+        assert np.array_equal(np.asarray(PILImage.open(row["Image original"])), original)
+        assert row["message"] == "The device is <b>still</b> there" and row["option"] == "wrong"
+        assert row["user"] == "cardio" and row["version"] == "v7" and row["session"] == session.id
+        assert row["Output"]["label"] in ("device", "none")
+        print(f"\nflag click -> record readable in the kernel: {delay * 1000:.0f} ms")
+        assert delay < 1.0
+        page.screenshot(path=str(ARTIFACTS / "shared-flag.png"))
     finally:
         link.close()
 

@@ -170,7 +170,8 @@ class _Guarded(tornado.web.RequestHandler):
     def set_default_headers(self) -> None:
         self.set_header("Content-Security-Policy", self.server.access.content_security_policy())
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: with no-referrer, Chromium sends "Origin: null" on the sign-in form's POST.
+        self.set_header("Referrer-Policy", "same-origin")
         self.set_header("Cache-Control", "no-store")
         if not self.server.access.frame_ancestors:
             self.set_header("X-Frame-Options", "DENY")
