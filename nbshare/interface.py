@@ -324,6 +324,33 @@ class Interface:
         """Every flag so far as a pandas DataFrame, newest last (see :meth:`FlagStore.dataframe`)."""
         return self.flag_store.dataframe()
 
+    def inbox(self) -> Any:
+        """A live widget of the flags, newest first, with thumbnails, messages and a Load action."""
+        from .inbox import Inbox
+
+        return Inbox(self)
+
+    def load_flag(self, record: dict[str, Any] | str) -> InterfaceView:
+        """Put a flag's inputs (images with their edits) into the notebook's newest view and run the model.
+
+        ``record`` is a record from the store or a flag id (the ``id`` column of ``iface.flags``).
+        """
+        from .inbox import inputs_of
+
+        if isinstance(record, str):
+            matches = [r for r in self.flag_store.records() if r.get("id") == record]
+            if not matches:
+                raise KeyError(f"no flag with id {record!r}")
+            record = matches[0]
+        views = [view for view in self._views if view.session_id == "notebook"]
+        view = views[-1] if views else self.view()
+        values = inputs_of(record, self.flag_store.folder)
+        for component in view.inputs:
+            if component.label in values:
+                component.value = values[component.label]
+        view.submit()
+        return view
+
     def _flag(self, view: InterfaceView, option: str | None, message: str) -> dict[str, Any]:
         from . import __version__
 

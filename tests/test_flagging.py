@@ -186,3 +186,35 @@ def test_default_store_is_named_after_the_interface(tmp_path: Path, monkeypatch:
     assert (tmp_path / "nbshare_flags" / "sentiment-v2" / "flags.jsonl").is_file()
     with pytest.raises(FileNotFoundError, match="no flags in"):
         nbshare.load_flags(tmp_path / "elsewhere")
+
+
+def test_the_inbox_shows_flags_live_newest_first_and_load_reproduces_one(tmp_path: Path) -> None:
+    original = np.random.default_rng(9).integers(0, 255, (30, 40), dtype=np.uint8)
+    iface = nbshare.Interface(
+        lambda image: float(image.mean()), nbshare.Image(image_mode="L"), "number", flagging_dir=tmp_path
+    )
+    visitor = iface.view()  # stands for a shared-page visitor: a view of its own
+    notebook_view = iface.view()  # Load fills the newest view the notebook shows
+    inbox = iface.inbox()
+    assert "0 flag" not in inbox._header.value and inbox._rows.children == ()
+    edits = ({"op": "paint", "color": "#000000", "width": 8, "points": [[2, 2], [30, 20]]},)
+    visitor.inputs[0].value = nbshare.EditedImage(original, edits)
+    visitor.submit().result()
+    visitor.flag_current(None, "first <i>flag</i>")
+    visitor.flag_current(None, "second")
+    assert "2 flags" in inbox._header.value
+    newest, oldest = inbox._rows.children
+    assert "second" in newest.children[1].value and "first &lt;i&gt;flag&lt;/i&gt;" in oldest.children[1].value
+    assert isinstance(newest.children[0], __import__("ipywidgets").Image)
+    oldest.children[-1].click()  # Load
+    loaded = notebook_view.inputs[0].value
+    assert np.array_equal(loaded.original, original) and loaded.edits == edits
+    expected = float(nbshare.replay(original, edits).mean())
+    deadline = time.monotonic() + 5
+    while notebook_view.outputs[0].value != pytest.approx(expected) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert notebook_view.outputs[0].value == pytest.approx(expected)
+    record_id = iface.flags["id"].iloc[-1]
+    assert iface.load_flag(record_id) is notebook_view
+    with pytest.raises(KeyError, match="no flag with id"):
+        iface.load_flag("nope")

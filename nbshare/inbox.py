@@ -1,0 +1,94 @@
+"""The researcher's inbox: flags as they arrive, newest first, each with a Load action that reproduces it."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets
+import numpy as np
+
+from . import imaging
+from .edits import EditedImage
+
+if TYPE_CHECKING:
+    from .interface import Interface
+
+__all__ = ["Inbox"]
+
+PREVIEW_CHARS = 120
+
+
+class Inbox(ipywidgets.VBox):
+    """A live list of an Interface's flags; ``Load`` puts a flag's inputs (with their edits) into the notebook's
+    interface and runs it, to see what the collaborator saw with the model answering now."""
+
+    def __init__(self, interface: Interface) -> None:
+        self._interface = interface
+        self._header = ipywidgets.HTML()
+        self._rows = ipywidgets.VBox()
+        super().__init__([self._header, self._rows])
+        self.add_class("nbshare-inbox")
+        self._count = 0
+        for record in interface.flag_store.records():
+            self._add(record)
+        interface.flag_store.on_flag(self._add)
+
+    def _add(self, record: dict[str, Any]) -> None:
+        self._count += 1
+        self._header.value = f"<b>{self._count} flag{'s' if self._count != 1 else ''}</b>, newest first"
+        self._rows.children = (self._row(record), *self._rows.children)
+
+    def _row(self, record: dict[str, Any]) -> ipywidgets.Widget:
+        folder = self._interface.flag_store.folder
+        previews: list[ipywidgets.Widget] = []
+        texts = []
+        for name, entry in record.get("values", {}).items():
+            if entry.get("kind") == "image":
+                pixels = _read_png(Path(folder, entry["file"]))
+                previews.append(ipywidgets.Image(value=imaging.thumbnail_png(pixels, 72), format="png"))
+            elif entry.get("role") == "input":
+                texts.append(f"{html.escape(name)}: {html.escape(_short(entry.get('value')))}")
+        option = record.get("option")
+        details = "<br>".join(
+            [
+                (f"<b>{html.escape(option)}</b> " if option else "")
+                + html.escape(record.get("message") or "(no message)"),
+                *texts,
+                f"<small>{html.escape(record.get('time', ''))} · version {html.escape(str(record.get('version')))}"
+                + (f" · {html.escape(record['user'])}" if record.get("user") else "")
+                + "</small>",
+            ]
+        )
+        load = ipywidgets.Button(description="Load", tooltip="Put this flag's inputs into the notebook's interface")
+        load.on_click(lambda _button: self._interface.load_flag(record))
+        return ipywidgets.HBox([*previews, ipywidgets.HTML(details), load])
+
+
+def inputs_of(record: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A flag's input values by input name, images rebuilt as EditedImage(original, edits)."""
+    values = {}
+    for name, entry in record.get("values", {}).items():
+        if entry.get("role") != "input":
+            continue
+        if entry.get("kind") == "image":
+            source = entry.get("original", entry["file"])
+            original = _read_png(Path(folder, source))
+            values[name] = EditedImage(original, tuple(entry.get("edits", ())))
+        else:
+            values[name] = entry.get("value")
+    return values
+
+
+def _read_png(path: Path) -> np.ndarray:
+    """Pixels exactly as stored (a grayscale PNG stays 2-D): the store wrote them, so no limits are needed."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
