@@ -38,9 +38,8 @@ def main() -> None:
         frame = nbshare.load_flags(folder)
         builds.append(time.perf_counter() - started)
     assert len(frame) == RECORDS
-    print(
-        f"writing {RECORDS} flags (1 in 10 with an image, fsync each): {writing:.1f} s ({writing / RECORDS * 1000:.2f} ms each)"
-    )
+    each = writing / RECORDS * 1000
+    print(f"writing {RECORDS} flags (1 in 10 with an image, fsync each): {writing:.1f} s ({each:.2f} ms each)")
     print(f"building the DataFrame of {RECORDS} flags: median {statistics.median(builds) * 1000:.0f} ms (target < 1 s)")
 
     iface = nbshare.Interface(lambda text: text.upper(), "text", "text", flagging_dir=Path(tempfile.mkdtemp()))
