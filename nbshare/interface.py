@@ -145,7 +145,8 @@ class Interface:
         kind = self._forced_model_type or detect_model_type(model)
         call = adapt_model(model, kind)
         check_inputs(model, kind, len(self._inputs), [c.label for c in self._inputs])
-        self._fn, self._call, self._model_type = model, call, kind
+        # The callable and its version change together, so a running call always reports the version it used.
+        self._fn = model
         self._model = (call, version or _fingerprint(model))
 
     @property

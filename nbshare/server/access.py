@@ -65,6 +65,16 @@ class Access:
     def token_matches(self, candidate: str | None) -> bool:
         return bool(candidate) and hmac.compare_digest(str(candidate).encode(), self.token.encode())
 
+    def refusal(self, token: str | None, login_key: str | None, *, login: bool = True) -> tuple[int, str] | None:
+        """Why a request carrying these cookies may not proceed, as (HTTP status, reason), or None when it may."""
+        if self.expired():
+            return 410, "This link has expired"
+        if not self.token_matches(token):
+            return 403, "This link is missing its access token"
+        if login and self.needs_login and self.user_for(login_key) is None:
+            return 401, "Sign in first"
+        return None
+
     # -- the optional login ------------------------------------------------------------------------
 
     def failure_delay(self, client: str) -> float:

@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 from .._log import log, log_exception
 from .access import Access
 from .assets import Asset, bundle_assets, page_template, widget_modules
-from .frames import FrameError, decode_frame
+from .frames import FrameError, decode_frame, encode_frame
 from .sessions import VisitorSession
 
 if TYPE_CHECKING:
@@ -176,24 +176,18 @@ class _Guarded(tornado.web.RequestHandler):
         if not self.server.access.frame_ancestors:
             self.set_header("X-Frame-Options", "DENY")
 
-    def has_token(self) -> bool:
-        return self.access.token_matches(self.get_cookie(self.access.cookie_name))
-
-    def user(self) -> str | None:
-        return self.access.user_for(self.get_cookie(self.access.login_cookie_name))
+    def refusal(self, *, login: bool = True) -> tuple[int, str] | None:
+        access = self.access
+        return access.refusal(
+            self.get_cookie(access.cookie_name), self.get_cookie(access.login_cookie_name), login=login
+        )
 
     def refuse_unless_allowed(self, *, login: bool = True) -> bool:
         """Send the refusal and return True when this request may not proceed."""
-        if self.access.expired():
-            self.send_error(410, reason="This link has expired")
-            return True
-        if not self.has_token():
-            self.send_error(403, reason="This link is missing its access token")
-            return True
-        if login and self.access.needs_login and self.user() is None:
-            self.send_error(401, reason="Sign in first")
-            return True
-        return False
+        refusal = self.refusal(login=login)
+        if refusal is not None:
+            self.send_error(refusal[0], reason=refusal[1])
+        return refusal is not None
 
     def set_access_cookie(self, name: str, value: str) -> None:
         # No Path: the browser scopes the cookie to the folder the page was served from, e.g. /proxy/8000.
@@ -226,7 +220,8 @@ class PageHandler(_Guarded):
                 self.set_access_cookie(self.access.cookie_name, token)
                 self.redirect("./" if not self.access.needs_login else "./login", status=303)
             return
-        if self.access.needs_login and self.has_token() and self.user() is None and not self.access.expired():
+        refusal = self.refusal()
+        if refusal is not None and refusal[0] == 401:  # the link is right, only the sign-in is missing
             self.redirect("./login", status=303)
             return
         if self.refuse_unless_allowed():
@@ -300,12 +295,9 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
 
     def prepare(self) -> None:
         access = self.server.access
-        if access.expired():
-            raise tornado.web.HTTPError(410, reason="This link has expired")
-        if not access.token_matches(self.get_cookie(access.cookie_name)):
-            raise tornado.web.HTTPError(403, reason="This link is missing its access token")
-        if access.needs_login and access.user_for(self.get_cookie(access.login_cookie_name)) is None:
-            raise tornado.web.HTTPError(401, reason="Sign in first")
+        refusal = access.refusal(self.get_cookie(access.cookie_name), self.get_cookie(access.login_cookie_name))
+        if refusal is not None:
+            raise tornado.web.HTTPError(refusal[0], reason=refusal[1])
 
     def check_origin(self, origin: str) -> bool:
         return self.server.access.origin_matches(origin, self.request.headers)
@@ -379,8 +371,6 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
 
 
 def _welcome(session: VisitorSession, server: Server) -> bytes:
-    from .frames import encode_frame
-
     content = {
         "session": session.id,
         "max_message_bytes": server.max_message_bytes,

@@ -6,7 +6,6 @@ after that (or when the server stops) its widgets are closed and leave the kerne
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -41,7 +40,6 @@ class VisitorSession:
         self._socket: Any = None
         self._backlog: deque[bytes] = deque()
         self._backlog_bytes = 0
-        self._lock = threading.Lock()
         self.closed = False
         self.detached_at: float | None = None
         with session_scope(self.comms):
