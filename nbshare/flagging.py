@@ -16,12 +16,17 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import imaging
+from ._errors import InputError
 from .edits import EditedImage
+
+if TYPE_CHECKING:
+    from .interface import Interface
+    from .view import InterfaceView
 
 __all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
 
@@ -140,6 +145,39 @@ class FlagStore:
         if "time" in frame:
             frame["time"] = pd.to_datetime(frame["time"], utc=True)
         return frame
+
+
+def flag_view(interface: Interface, view: InterfaceView, option: str | None, message: str) -> dict[str, Any]:
+    """Store what ``view`` shows now (its inputs; its outputs once it has answered) as a flag of ``interface``.
+
+    Raises InputError for a message over the interface's limit or a reason it does not offer, FlagError when the
+    disk refuses.
+    """
+    from . import __version__
+
+    if not isinstance(message, str):
+        raise InputError("the flag message must be text")
+    if len(message) > interface.max_flag_message_chars:
+        raise InputError(
+            f"the message is {len(message):,} characters; the limit is {interface.max_flag_message_chars:,}"
+        )
+    options = interface.flagging_options
+    if option is not None and options and option not in options:
+        raise InputError(f"unknown reason {option[:40]!r}; choose one of {', '.join(options)}")
+    values = {c.label: {"role": "input", "value": c.value} for c in view.inputs}
+    answered = view.answered_version is not None
+    for component in view.outputs:
+        values[component.label] = {"role": "output", "value": component.value if answered else None}
+    fields = {
+        "option": option,
+        "message": message,
+        "session": view.session_id,
+        "user": view.user,
+        "version": view.answered_version or interface.version,
+        "answered": answered,
+        "nbshare_version": __version__,
+    }
+    return interface.flag_store.append(fields, values)
 
 
 def load_flags(folder: str | os.PathLike[str]) -> Any:

@@ -11,9 +11,11 @@ import numpy as np
 
 from . import imaging
 from .edits import EditedImage
+from .widgets._component import shorten
 
 if TYPE_CHECKING:
     from .interface import Interface
+    from .view import InterfaceView
 
 __all__ = ["Inbox"]
 
@@ -49,7 +51,7 @@ class Inbox(ipywidgets.VBox):
                 pixels = _read_png(Path(folder, entry["file"]))
                 previews.append(ipywidgets.Image(value=imaging.thumbnail_png(pixels, 72), format="png"))
             elif entry.get("role") == "input":
-                texts.append(f"{html.escape(name)}: {html.escape(_short(entry.get('value')))}")
+                texts.append(f"{html.escape(name)}: {html.escape(shorten(str(entry.get('value')), PREVIEW_CHARS))}")
         option = record.get("option")
         details = "<br>".join(
             [
@@ -64,6 +66,23 @@ class Inbox(ipywidgets.VBox):
         load = ipywidgets.Button(description="Load", tooltip="Put this flag's inputs into the notebook's interface")
         load.on_click(lambda _button: self._interface.load_flag(record))
         return ipywidgets.HBox([*previews, ipywidgets.HTML(details), load])
+
+
+def load_flag(interface: Interface, record: dict[str, Any] | str) -> InterfaceView:
+    """See :meth:`Interface.load_flag`."""
+    if isinstance(record, str):
+        matches = [r for r in interface.flag_store.records() if r.get("id") == record]
+        if not matches:
+            raise KeyError(f"no flag with id {record!r}")
+        record = matches[0]
+    views = [view for view in interface._views if view.session_id == "notebook"]
+    view = views[-1] if views else interface.view()
+    values = inputs_of(record, interface.flag_store.folder)
+    for component in view.inputs:
+        if component.label in values:
+            component.value = values[component.label]
+    view.submit()
+    return view
 
 
 def inputs_of(record: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -87,8 +106,3 @@ def _read_png(path: Path) -> np.ndarray:
 
     with Image.open(path) as image:
         return np.asarray(image)
-
-
-def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"

@@ -17,6 +17,7 @@ from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
 from .queue import InferenceQueue
 from .view import InterfaceView
 from .widgets import Component, InputError, resolve
+from .widgets._component import shorten
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
 
@@ -274,7 +275,7 @@ class Interface:
         try:
             self._submit(values).result()
         except Exception as error:
-            shown = ", ".join(f"{c.label}={_short(v)}" for c, v in zip(self._inputs, values, strict=True))
+            shown = ", ".join(f"{c.label}={shorten(repr(v), 40)}" for c, v in zip(self._inputs, values, strict=True))
             raise ValidationError(
                 f"checking the interface with {what} ({shown}) failed: {type(error).__name__}: {error}. "
                 "Fix the function or the outputs, or pass validate=False to serve it anyway."
@@ -336,47 +337,9 @@ class Interface:
 
         ``record`` is a record from the store or a flag id (the ``id`` column of ``iface.flags``).
         """
-        from .inbox import inputs_of
+        from .inbox import load_flag
 
-        if isinstance(record, str):
-            matches = [r for r in self.flag_store.records() if r.get("id") == record]
-            if not matches:
-                raise KeyError(f"no flag with id {record!r}")
-            record = matches[0]
-        views = [view for view in self._views if view.session_id == "notebook"]
-        view = views[-1] if views else self.view()
-        values = inputs_of(record, self.flag_store.folder)
-        for component in view.inputs:
-            if component.label in values:
-                component.value = values[component.label]
-        view.submit()
-        return view
-
-    def _flag(self, view: InterfaceView, option: str | None, message: str) -> dict[str, Any]:
-        from . import __version__
-
-        if not isinstance(message, str):
-            raise InputError("the flag message must be text")
-        if len(message) > self.max_flag_message_chars:
-            raise InputError(
-                f"the message is {len(message):,} characters; the limit is {self.max_flag_message_chars:,}"
-            )
-        if option is not None and self.flagging_options and option not in self.flagging_options:
-            raise InputError(f"unknown reason {option[:40]!r}; choose one of {', '.join(self.flagging_options)}")
-        values = {c.label: {"role": "input", "value": c.value} for c in view.inputs}
-        answered = view.answered_version is not None
-        for component in view.outputs:
-            values[component.label] = {"role": "output", "value": component.value if answered else None}
-        fields = {
-            "option": option,
-            "message": message,
-            "session": view.session_id,
-            "user": view.user,
-            "version": view.answered_version or self.version,
-            "answered": answered,
-            "nbshare_version": __version__,
-        }
-        return self.flag_store.append(fields, values)
+        return load_flag(self, record)
 
     def _forget_view(self, view: InterfaceView) -> None:
         if view in self._views:
@@ -409,8 +372,3 @@ def _fingerprint(model: Any) -> str:
         return f"{getattr(model, '__qualname__', 'fn')}@{digest}"
     name = getattr(model, "__qualname__", None) or type(model).__qualname__
     return f"{name}@{id(model):x}"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"

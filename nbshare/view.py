@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets
 
 from ._log import log_exception
+from .flagging import FlagError, flag_view
 from .server.comms import current_session
 from .widgets import Component, InputError
 from .widgets.actions import Actions
@@ -128,10 +129,8 @@ class InterfaceView:
 
         Returns the record, or None when it was refused (the reason is shown under the Flag button).
         """
-        from .flagging import FlagError
-
         try:
-            record = self._interface._flag(self, option, message)
+            record = flag_view(self._interface, self, option, message)
         except (InputError, FlagError) as error:
             if self.flag is not None:
                 self.flag.confirmation, self.flag.error = "", str(error)

@@ -14,7 +14,12 @@ from .._errors import InputError
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 PREVIEW_CHARS = 80
 
-__all__ = ["JS_DIR", "Component", "InputError"]
+__all__ = ["JS_DIR", "Component", "InputError", "shorten"]
+
+
+def shorten(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Component(anywidget.AnyWidget):
@@ -72,8 +77,7 @@ class Component(anywidget.AnyWidget):
 
     def preview(self, value: Any) -> str | bytes:
         """A short text (or PNG bytes, for images) standing for ``value`` in the examples table."""
-        text = str(self.postprocess(value))
-        return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+        return shorten(str(self.postprocess(value)))
 
     def empty_value(self) -> Any:
         """The value shown after Clear."""

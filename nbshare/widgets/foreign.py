@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import ipywidgets
 import traitlets
 
-from ._component import PREVIEW_CHARS
+from ._component import shorten
 
 __all__ = ["ForeignWidget"]
 
@@ -78,8 +78,7 @@ class ForeignWidget(ipywidgets.VBox):
         return self._initial
 
     def preview(self, value: Any) -> str:
-        text = str(value)
-        return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+        return shorten(str(value))
 
     def on_submit(self, _callback: Callable[[], object]) -> None:
         """ipywidgets have no submit gesture of their own; Submit is the interface's button."""
