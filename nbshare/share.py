@@ -111,20 +111,23 @@ def launch(
     access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
     server = Server(interface, access, port=port, max_message_bytes=max_message_bytes, grace_seconds=grace_seconds)
     server.start()
-    token = quote(access.token)
-    link = Link(local_url=f"{server.local_url}?token={token}", server=server)
+
+    def with_token(page: str) -> str:
+        return f"{page.rstrip('/')}/?token={quote(access.token)}"
+
+    link = Link(local_url=with_token(server.local_url), server=server)
     link._on_close.append(server.stop)
     try:
         proxy_base = server_url or _jupyter_server_url()
         if proxy_base:
-            link.proxy_url = f"{proxy_base.rstrip('/')}/proxy/{server.port}/?token={token}"
+            link.proxy_url = with_token(f"{proxy_base.rstrip('/')}/proxy/{server.port}")
         colab = _colab_url(server.port)
         if colab:
-            link.colab_url = f"{colab.rstrip('/')}/?token={token}"
+            link.colab_url = with_token(colab)
         if share:
             public, disconnect = _ngrok_tunnel(server.port, share_auth, ngrok_path, ngrok_config_path)
             link._on_close.append(disconnect)
-            link.public_url = f"{public.rstrip('/')}/?token={token}"
+            link.public_url = with_token(public)
     except BaseException:
         link.close()
         raise

@@ -35,7 +35,6 @@ class VisitorSession:
         self.comms = CommSession(self._send)
         self.comms.user = user
         self.id = self.comms.id
-        self.user = user
         self._schedule = schedule
         self._socket: Any = None
         self._backlog: deque[bytes] = deque()
@@ -45,6 +44,11 @@ class VisitorSession:
         with session_scope(self.comms):
             self.view: InterfaceView = interface.view()
         self._interface = interface
+
+    @property
+    def user(self) -> str | None:
+        """The signed-in visitor's name, when the link asks for a sign-in."""
+        return self.comms.user
 
     @property
     def root_model_id(self) -> str:
