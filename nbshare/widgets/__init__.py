@@ -77,9 +77,7 @@ def resolve(spec: Any, role: str) -> Component | ForeignWidget:
         return spec
     if isinstance(spec, ForeignWidget):
         return spec
-    import ipywidgets
-
-    if isinstance(spec, ipywidgets.ValueWidget) and isinstance(spec, ipywidgets.DOMWidget):
+    if ForeignWidget.accepts(spec):
         return ForeignWidget(spec)
     raise TypeError(
         f"each {role} must be an nbshare component, an ipywidget with a value, or a shortcut string such as 'text', "

@@ -24,8 +24,13 @@ class ForeignWidget(ipywidgets.VBox):
 
     roles: ClassVar[frozenset[str]] = frozenset({"input", "output"})
 
+    @staticmethod
+    def accepts(widget: Any) -> bool:
+        """Whether ``widget`` is an ipywidget that shows on a page and holds a value."""
+        return isinstance(widget, ipywidgets.ValueWidget) and isinstance(widget, ipywidgets.DOMWidget)
+
     def __init__(self, widget: ipywidgets.ValueWidget, **overrides: Any) -> None:
-        if not isinstance(widget, ipywidgets.ValueWidget) or not isinstance(widget, ipywidgets.DOMWidget):
+        if not self.accepts(widget):
             raise TypeError(f"an ipywidget used as an input or output needs a value, got {type(widget).__name__}")
         super().__init__([widget])
         self.inner = widget
