@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from ._errors import InputError
+from .audio import EditedAudio, replay_audio
 from .edits import EditedImage, replay
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
 from .widgets import (
     HTML,
     JSON,
+    Audio,
     Checkbox,
     Component,
+    Dataframe,
     Dropdown,
+    File,
+    HighlightedText,
     Image,
     Label,
     Markdown,
     Number,
+    Plot,
     Radio,
     Sketchpad,
     Slider,
@@ -28,11 +34,16 @@ __version__ = "0.1.0"
 __all__ = [
     "HTML",
     "JSON",
+    "Audio",
     "Checkbox",
     "Component",
+    "Dataframe",
     "Dropdown",
+    "EditedAudio",
     "EditedImage",
+    "File",
     "FlagError",
+    "HighlightedText",
     "Image",
     "InputError",
     "Interface",
@@ -41,6 +52,7 @@ __all__ = [
     "Markdown",
     "Number",
     "OutputError",
+    "Plot",
     "Radio",
     "ShareError",
     "Sketchpad",
@@ -52,6 +64,7 @@ __all__ = [
     "export_csv",
     "load_flags",
     "replay",
+    "replay_audio",
 ]
 
 

@@ -1,6 +1,7 @@
 """Flags: what a collaborator marked, kept on the researcher's disk and read back as a pandas DataFrame.
 
-A store is a folder: ``flags.jsonl`` (one JSON record per line, append-only) and ``files/`` (images as PNG). Each
+A store is a folder: ``flags.jsonl`` (one JSON record per line, append-only) and ``files/`` (images as PNG, audio as
+32-bit float WAV, tables as CSV of the cells' text, uploaded and returned files as they were). Each
 record's files are written and fsync'd first, then its line is appended and fsync'd under an exclusive lock, so many
 writers (every session, the notebook, other processes) never interleave, and a killed writer loses at most the record
 it was writing. A torn last line is skipped when reading. File names are generated, never taken from user input.
@@ -20,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import imaging
+from . import audio, imaging, tables
 from ._errors import InputError
+from .audio import EditedAudio
 from .edits import EditedImage
+from .tables import Table
+from .widgets.file import FileData
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -95,18 +99,59 @@ class FlagStore:
             }
         if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim in (2, 3):
             return {"kind": "image", "file": self._write_png(value, stem)}
+        if isinstance(value, bytes) and value.startswith(b"\x89PNG"):  # a rendered plot
+            return {"kind": "image", "file": self._write(value, f"{stem}.png")}
+        if isinstance(value, EditedAudio):
+            return {
+                "kind": "audio",
+                "file": self._write(
+                    audio.encode_wav(value.edited(), value.sample_rate, float32=True), f"{stem}-edited.wav"
+                ),
+                "original": self._write(
+                    audio.encode_wav(value.original, value.sample_rate, float32=True), f"{stem}-original.wav"
+                ),
+                "edits": list(value.edits),
+            }
+        if isinstance(value, Table):
+            return {
+                "kind": "table",
+                "file": self._write(_csv_text(value.headers, value.cells).encode(), f"{stem}.csv"),
+                "datatypes": value.datatypes,
+                "dtypes": value.dtypes,
+            }
+        if isinstance(value, FileData):
+            return {"kind": "file", "file": self._write(value.data, f"{stem}-file"), "name": value.name}
         return {"kind": "value", "value": _jsonable(value)}
 
     def _write_png(self, pixels: np.ndarray, stem: str) -> str:
-        relative = f"files/{stem}.png"
+        return self._write(imaging.encode_png(pixels), f"{stem}.png")
+
+    def _write(self, data: bytes, name: str) -> str:
+        relative = f"files/{name}"
         target = self.folder / relative
-        temporary = target.with_suffix(".tmp")
+        temporary = target.with_name(target.name + ".tmp")
         with open(temporary, "wb") as handle:
-            handle.write(imaging.encode_png(pixels))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
         return relative
+
+    def load_value(self, entry: dict[str, Any]) -> Any:
+        """A stored value as the component holds it: EditedImage, EditedAudio, Table, FileData, or the JSON value."""
+        kind = entry.get("kind")
+        if kind == "image":
+            original = _read_png(self.folder / entry.get("original", entry["file"]))
+            return EditedImage(original, tuple(entry.get("edits", ())))
+        if kind == "audio":
+            rate, samples = audio.decode_wav((self.folder / entry.get("original", entry["file"])).read_bytes())
+            return EditedAudio(rate, samples, tuple(entry.get("edits", ())))
+        if kind == "table":
+            headers, *cells = _read_csv(self.folder / entry["file"])
+            return Table(headers, list(entry["datatypes"]), cells, entry.get("dtypes"))
+        if kind == "file":
+            return FileData(entry.get("name", "file"), (self.folder / entry["file"]).read_bytes())
+        return entry.get("value")
 
     def records(self) -> list[dict[str, Any]]:
         """Every intact record, oldest first (a torn line from a killed writer is skipped)."""
@@ -124,14 +169,22 @@ class FlagStore:
     def dataframe(self) -> Any:
         """One row per flag (oldest first): a column per input/output, then option, message, time, session, user,
         version, nbshare_version, id. Images are paths to PNG files (edited image in the column, the original in
-        ``<name> original``, the edit log in ``<name> edits``); load one with ``PIL.Image.open(path)``."""
+        ``<name> original``, the edit log in ``<name> edits``); load one with ``PIL.Image.open(path)``. Audio is the
+        same with WAV paths (``nbshare.audio.decode_wav``), tables are DataFrames, files are paths."""
         import pandas as pd
 
         rows = []
         for record in self.records():
             row: dict[str, Any] = {}
             for name, entry in record.get("values", {}).items():
-                if entry.get("kind") == "image":
+                kind = entry.get("kind")
+                if kind == "table":
+                    table = self.load_value(entry)
+                    try:
+                        row[name] = tables.to_dataframe(table)
+                    except InputError:  # flagged with cells that do not parse: show the text as it was
+                        row[name] = pd.DataFrame(table.cells, columns=table.headers)
+                elif kind in ("image", "audio", "file"):
                     row[name] = str(self.folder / entry["file"])
                     if "original" in entry:
                         row[f"{name} original"] = str(self.folder / entry["original"])
@@ -196,6 +249,32 @@ def export_csv(flags: Any, path: str | os.PathLike[str]) -> None:
         return value
 
     flags.map(neutral).to_csv(path, index=False)
+
+
+def _csv_text(headers: list[str], cells: list[list[str]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(cells)
+    return out.getvalue()
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [row for row in csv.reader(handle)]
+
+
+def _read_png(path: Path) -> np.ndarray:
+    """Pixels exactly as stored (a grayscale PNG stays 2-D): the store wrote them, so no limits are needed."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image)
 
 
 def _jsonable(value: Any) -> Any:

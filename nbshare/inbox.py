@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets
-import numpy as np
 
 from . import imaging
-from .edits import EditedImage
+from .flagging import FlagStore, _read_png
 from .widgets._component import shorten
 
 if TYPE_CHECKING:
@@ -47,11 +46,14 @@ class Inbox(ipywidgets.VBox):
         previews: list[ipywidgets.Widget] = []
         texts = []
         for name, entry in record.get("values", {}).items():
-            if entry.get("kind") == "image":
+            kind = entry.get("kind")
+            if kind == "image":
                 pixels = _read_png(Path(folder, entry["file"]))
                 previews.append(ipywidgets.Image(value=imaging.thumbnail_png(pixels, 72), format="png"))
             elif entry.get("role") == "input":
-                texts.append(f"{html.escape(name)}: {html.escape(shorten(str(entry.get('value')), PREVIEW_CHARS))}")
+                shown = {"audio": f"audio, {len(entry.get('edits', []))} edit(s)", "table": "table", "file": "file"}
+                text = shown.get(kind, str(entry.get("value")))
+                texts.append(f"{html.escape(name)}: {html.escape(shorten(text, PREVIEW_CHARS))}")
         option = record.get("option")
         details = "<br>".join(
             [
@@ -77,7 +79,7 @@ def load_flag(interface: Interface, record: dict[str, Any] | str) -> InterfaceVi
         record = matches[0]
     views = [view for view in interface._views if view.session_id == "notebook"]
     view = views[-1] if views else interface.view()
-    values = inputs_of(record, interface.flag_store.folder)
+    values = inputs_of(record, interface.flag_store)
     for component in view.inputs:
         if component.label in values:
             component.value = values[component.label]
@@ -85,24 +87,10 @@ def load_flag(interface: Interface, record: dict[str, Any] | str) -> InterfaceVi
     return view
 
 
-def inputs_of(record: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """A flag's input values by input name, images rebuilt as EditedImage(original, edits)."""
-    values = {}
-    for name, entry in record.get("values", {}).items():
-        if entry.get("role") != "input":
-            continue
-        if entry.get("kind") == "image":
-            source = entry.get("original", entry["file"])
-            original = _read_png(Path(folder, source))
-            values[name] = EditedImage(original, tuple(entry.get("edits", ())))
-        else:
-            values[name] = entry.get("value")
-    return values
-
-
-def _read_png(path: Path) -> np.ndarray:
-    """Pixels exactly as stored (a grayscale PNG stays 2-D): the store wrote them, so no limits are needed."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return np.asarray(image)
+def inputs_of(record: dict[str, Any], store: FlagStore) -> dict[str, Any]:
+    """A flag's input values by input name, as the components hold them (images and audio with their edits)."""
+    return {
+        name: store.load_value(entry)
+        for name, entry in record.get("values", {}).items()
+        if entry.get("role") == "input"
+    }

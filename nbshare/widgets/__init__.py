@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ._component import Component, InputError
+from .audio import Audio
 from .checkbox import Checkbox
+from .dataframe import Dataframe
 from .dropdown import Dropdown
+from .file import File
 from .foreign import ForeignWidget
+from .highlighted_text import HighlightedText
 from .image import Image
 from .json import JSON
 from .label import Label
 from .markdown import HTML, Markdown
 from .number import Number
+from .plot import Plot
 from .radio import Radio
 from .sketchpad import Sketchpad
 from .slider import Slider
@@ -21,14 +26,19 @@ from .textbox import Text, Textbox
 __all__ = [
     "HTML",
     "JSON",
+    "Audio",
     "Checkbox",
     "Component",
+    "Dataframe",
     "Dropdown",
+    "File",
+    "HighlightedText",
     "Image",
     "InputError",
     "Label",
     "Markdown",
     "Number",
+    "Plot",
     "Radio",
     "Sketchpad",
     "Slider",
@@ -48,6 +58,9 @@ _SHORTCUTS: dict[str, dict[str, type[Component]]] = {
         "radio": Radio,
         "image": Image,
         "sketchpad": Sketchpad,
+        "audio": Audio,
+        "dataframe": Dataframe,
+        "file": File,
     },
     "output": {
         "text": Text,
@@ -58,6 +71,11 @@ _SHORTCUTS: dict[str, dict[str, type[Component]]] = {
         "markdown": Markdown,
         "html": HTML,
         "image": Image,
+        "audio": Audio,
+        "dataframe": Dataframe,
+        "highlightedtext": HighlightedText,
+        "file": File,
+        "plot": Plot,
     },
 }
 

@@ -1,0 +1,31 @@
+// Shared by the components that upload (prepended to their module): a file or samples go in parts of at most
+// PART_BYTES, so no single message meets the share server's size limit.
+const PART_BYTES = 4 * 1024 * 1024;
+
+function sendInParts(model, meta, bytes) {
+  const data = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const parts = Math.max(1, Math.ceil(data.byteLength / PART_BYTES));
+  for (let part = 0; part < parts; part++) {
+    const chunk = data.slice(part * PART_BYTES, (part + 1) * PART_BYTES);
+    model.send({ ...(part === 0 ? meta : {}), event: "upload", part, parts }, undefined, [chunk]);
+  }
+}
+
+function formatBytes(count) {
+  return count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`;
+}
+
+function element(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function downloadBytes(buffer, name, type = "application/octet-stream") {
+  const url = URL.createObjectURL(new Blob([buffer], { type }));
+  const link = element("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,192 @@
+"""Audio input (upload, record, trim, add noise, play) and output (play, download) ("audio")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from .. import audio
+from ..audio import EditedAudio
+from ..edits import resolve_history
+from ._component import Component, InputError
+from ._upload import PartsReceiver, esm_with_upload, format_bytes, temporary_path
+
+SOURCES = ("upload", "microphone")
+
+
+def _duration_text(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)} min {rest:.0f} s" if minutes else f"{rest:.1f} s"
+
+
+class Audio(Component):
+    """A sound clip: as an input, upload any format the browser decodes, or record; trim it, add noise, play it.
+
+    The page decodes files with the Web Audio API and sends PCM samples, so no ffmpeg is needed. Every edit is
+    recorded; the function receives ``nbshare.replay_audio(original, sample_rate, edits)``.
+    """
+
+    _esm = esm_with_upload("audio.js")
+
+    value = traitlets.Any(None)
+    """The clip (an ``nbshare.EditedAudio``: sample rate, original samples, edit log), or None. Kept in Python."""
+
+    type = traitlets.Enum(["numpy", "filepath"], "numpy").tag(sync=True, option=True)
+    """What the function receives: ``(sample_rate, float32 array)`` (1-D for mono, frames × channels otherwise)
+    or the path of a 32-bit float WAV file."""
+
+    sources = traitlets.List(traitlets.Enum(list(SOURCES)), list(SOURCES)).tag(sync=True, option=True)
+    """Where a clip can come from: "upload" (file picker, drag-and-drop) and "microphone"."""
+
+    max_duration = traitlets.Float(300.0).tag(sync=True, option=True)
+    """Longest clip accepted, in seconds (checked in the page after decoding, and again in Python)."""
+
+    max_upload_bytes = traitlets.Int(100_000_000).tag(sync=True, option=True)
+    """Largest file accepted before decoding, in bytes."""
+
+    # State shown by the page, set by Python.
+    peaks = traitlets.Bytes(b"").tag(sync=True)
+    duration = traitlets.Float(0.0).tag(sync=True)
+    sample_rate = traitlets.Int(0).tag(sync=True)
+    channels = traitlets.Int(0).tag(sync=True)
+    revision = traitlets.Int(0).tag(sync=True)
+    can_undo = traitlets.Bool(False).tag(sync=True)
+    can_redo = traitlets.Bool(False).tag(sync=True)
+    edit_count = traitlets.Int(0).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._parts = PartsReceiver()
+        self._samples: np.ndarray | None = None
+
+    @traitlets.validate("value")
+    def _coerce_value(self, proposal: Any) -> EditedAudio | None:
+        value = proposal["value"]
+        return None if value is None else audio.to_clip(value)
+
+    @traitlets.validate("max_duration", "max_upload_bytes")
+    def _check_positive(self, proposal: Any) -> Any:
+        if proposal["value"] <= 0:
+            raise traitlets.TraitError(f"{proposal['trait'].name} must be above 0, got {proposal['value']}")
+        return proposal["value"]
+
+    # -- the pure contract -------------------------------------------------------------------------
+
+    def preprocess(self, value: Any) -> Any:
+        if value is None:
+            raise InputError(f"{self.label or 'The audio'} is empty: upload or record a clip, or pick an example")
+        clip = audio.to_clip(value)
+        samples = self._samples if value is self.value and self._samples is not None else clip.edited()
+        if len(samples) == 0:
+            raise InputError(f"{self.label or 'The audio'} has no samples left")
+        if self.type == "filepath":
+            path = temporary_path(".wav")
+            with open(path, "wb") as handle:
+                handle.write(audio.encode_wav(samples, clip.sample_rate, float32=True))
+            return path
+        return clip.sample_rate, samples[:, 0] if samples.shape[1] == 1 else samples
+
+    def postprocess(self, result: Any) -> EditedAudio | None:
+        return None if result is None else audio.to_clip(result)
+
+    def example_value(self) -> Any:
+        if self.value is not None:
+            return self.value
+        rate = 16_000
+        return rate, (0.5 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
+
+    def empty_value(self) -> Any:
+        return None
+
+    def preview(self, value: Any) -> str:
+        clip = self.postprocess(value)
+        return "" if clip is None else f"{clip.name or 'audio'} ({_duration_text(clip.duration)})"
+
+    # -- events from the page ----------------------------------------------------------------------
+
+    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
+        super()._on_page_event(widget, content, buffers)
+        if not isinstance(content, dict):
+            return
+        event = content.get("event")
+        if event == "fetch":  # playback and download work for outputs too
+            self._send_playback()
+            return
+        if not self.interactive:
+            return
+        self.message = ""  # a repeated refusal must still reach the page as a change
+        try:
+            if event == "upload":
+                self._receive_part(content, buffers)
+            elif event == "edit":
+                self._receive_edit(content.get("edit"))
+        except InputError as error:
+            self.message = str(error)
+
+    def _receive_part(self, content: dict[str, Any], buffers: Any) -> None:
+        name = str(content.get("name") or "")[:200] if content.get("part") == 0 else ""
+        limit = int(self.max_duration * 768_000 * 64 * 4)  # the sample bytes of the longest clip possible
+        done = self._parts.receive(content, buffers, limit, name or "The recording")
+        if done is None:
+            return
+        meta, data = done
+        name = str(meta.get("name") or "audio")[:200]
+        rate, channels, frames = (meta.get(key) for key in ("sample_rate", "channels", "frames"))
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (rate, channels, frames)):
+            raise InputError(f"{name} arrived without a valid sample rate, channel count and length")
+        if frames / rate > self.max_duration:
+            raise InputError(
+                f"{name} is {_duration_text(frames / rate)} long; the limit is {_duration_text(self.max_duration)} "
+                "(raise it with Audio(max_duration=...))"
+            )
+        if len(data) != frames * channels * 4:
+            raise InputError(f"{name} arrived damaged ({format_bytes(len(data))} for {frames:,} frames); try again")
+        samples = np.frombuffer(data, dtype="<f4").reshape(frames, channels)
+        clip = audio.to_clip((rate, samples), name)
+        if float(np.abs(clip.original).max()) < audio.SILENCE_PEAK:
+            raise InputError(f"{name} is silent (every sample is below -80 dBFS): check the microphone or the file")
+        self.value = clip
+
+    def _receive_edit(self, edit: Any) -> None:
+        if self.value is None or self._samples is None:
+            raise InputError("there is no recording to edit yet: upload or record one first")
+        clean = audio.check_audio_edit(edit, len(self._samples), self.value.sample_rate)
+        done, undone = resolve_history(self.value.edits)
+        if (clean["op"] == "undo" and not done) or (clean["op"] == "redo" and not undone):
+            raise InputError(f"Nothing to {clean['op']}")
+        self.value = self.value.with_edit(clean)
+
+    def _send_playback(self) -> None:
+        if self.value is None or self._samples is None:
+            return
+        wav = audio.encode_wav(self._samples, self.value.sample_rate)
+        self.send({"event": "playback", "revision": self.revision}, [wav])
+
+    # -- what the page shows -----------------------------------------------------------------------
+
+    @traitlets.observe("value")
+    def _value_changed(self, change: Any) -> None:
+        clip: EditedAudio | None = change["new"]
+        try:
+            samples = None if clip is None else clip.edited()
+        except InputError as error:  # an edit that cannot apply (noise on silence): refuse it, keep the clip
+            self.value = change["old"]
+            self.message = str(error)
+            return
+        self._samples = samples
+        with self.hold_sync():
+            if clip is None or samples is None:
+                self.peaks, self.duration, self.sample_rate, self.channels = b"", 0.0, 0, 0
+                self.can_undo = self.can_redo = False
+                self.edit_count = 0
+            else:
+                self.peaks = audio.peaks(samples).tobytes()
+                self.duration = len(samples) / clip.sample_rate
+                self.sample_rate, self.channels = clip.sample_rate, samples.shape[1]
+                done, undone = resolve_history(clip.edits)
+                self.can_undo, self.can_redo = bool(done), bool(undone)
+                self.edit_count = len(clip.edits)
+            self.revision += 1

@@ -1,0 +1,134 @@
+"""File input (upload with a size limit) and output (a download link) ("file")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import traitlets
+
+from ._component import Component, InputError
+from ._upload import PartsReceiver, esm_with_upload, format_bytes, safe_file_name, temporary_path
+
+
+@dataclass(frozen=True, eq=False)
+class FileData:
+    """A file's name and bytes: what a visitor uploaded, or what the function returned."""
+
+    name: str
+    data: bytes
+
+    @classmethod
+    def of(cls, value: Any) -> FileData:
+        if isinstance(value, FileData):
+            return value
+        if isinstance(value, str | os.PathLike):
+            with open(value, "rb") as handle:
+                return cls(safe_file_name(os.path.basename(os.fspath(value))), handle.read())
+        if isinstance(value, bytes | bytearray | memoryview):
+            return cls("file", bytes(value))
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+            return cls(safe_file_name(value[0]), bytes(value[1]))
+        raise InputError(f"a file must be a path, bytes or (name, bytes), got {type(value).__name__}")
+
+
+class File(Component):
+    """A file. As an input, the visitor uploads one (up to ``max_upload_bytes``); the function receives its path
+    (in a private temporary folder, under the uploaded name) or its bytes. As an output, the function returns a
+    path, bytes or ``(name, bytes)`` and the visitor gets a download button. Only what the function returned can be
+    downloaded: the page names no path, it asks the widget for its file."""
+
+    _esm = esm_with_upload("file.js")
+
+    value = traitlets.Any(None)
+    """The file (``nbshare.widgets.file.FileData``: name and bytes), or None. Kept in Python."""
+
+    type = traitlets.Enum(["filepath", "bytes"], "filepath").tag(sync=True, option=True)
+    """What the function receives: the path of a copy of the file, or its bytes."""
+
+    file_types = traitlets.List(traitlets.Unicode(), None, allow_none=True).tag(sync=True, option=True)
+    """Accepted extensions or MIME types, e.g. [".csv", ".txt"] (a hint to the file picker, checked again here)."""
+
+    max_upload_bytes = traitlets.Int(50_000_000).tag(sync=True, option=True)
+    """Largest file accepted, in bytes (checked in the page before sending, and again in Python)."""
+
+    # State shown by the page, set by Python.
+    file_name = traitlets.Unicode("").tag(sync=True)
+    file_size = traitlets.Int(-1).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._parts = PartsReceiver()
+
+    @traitlets.validate("value")
+    def _coerce_value(self, proposal: Any) -> FileData | None:
+        return None if proposal["value"] is None else FileData.of(proposal["value"])
+
+    @traitlets.observe("value")
+    def _value_changed(self, change: Any) -> None:
+        file: FileData | None = change["new"]
+        with self.hold_sync():
+            self.file_name = "" if file is None else file.name
+            self.file_size = -1 if file is None else len(file.data)
+
+    def preprocess(self, value: Any) -> Any:
+        if value is None:
+            raise InputError(f"{self.label or 'The file'} is empty: choose a file")
+        file = FileData.of(value)
+        if self.type == "bytes":
+            return file.data
+        path = temporary_path("", file.name)
+        with open(path, "wb") as handle:
+            handle.write(file.data)
+        return path
+
+    def postprocess(self, result: Any) -> FileData | None:
+        return None if result is None else FileData.of(result)
+
+    def example_value(self) -> Any:
+        return self.value if self.value is not None else FileData("example.txt", b"example\n")
+
+    def empty_value(self) -> Any:
+        return None
+
+    def preview(self, value: Any) -> str:
+        file = self.postprocess(value)
+        return "" if file is None else f"{file.name} ({format_bytes(len(file.data))})"
+
+    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
+        super()._on_page_event(widget, content, buffers)
+        if not isinstance(content, dict):
+            return
+        if content.get("event") == "download" and self.value is not None:
+            self.send({"event": "download", "name": self.value.name}, [self.value.data])
+            return
+        if content.get("event") != "upload" or not self.interactive:
+            return
+        self.message = ""
+        try:
+            done = self._parts.receive(content, buffers, self.max_upload_bytes, "The file")
+            if done is not None:
+                self._accept(*done)
+        except InputError as error:
+            self.message = str(error)
+
+    def _accept(self, meta: dict[str, Any], data: bytes) -> None:
+        name = safe_file_name(str(meta.get("name") or "file"))
+        if not data:
+            raise InputError(f"{name} is empty (0 bytes)")
+        if self.file_types and not _matches(name, str(meta.get("mime") or ""), self.file_types):
+            raise InputError(f"{name} is not one of the accepted kinds: {', '.join(self.file_types)}")
+        self.value = FileData(name, data)
+
+
+def _matches(name: str, mime: str, accepted: list[str]) -> bool:
+    lower = name.lower()
+    for kind in accepted:
+        kind = kind.lower()
+        if kind.startswith(".") and lower.endswith(kind):
+            return True
+        if (kind.endswith("/*") and mime.startswith(kind[:-1])) or kind == mime:
+            return True
+    return False
