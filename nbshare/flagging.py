@@ -45,7 +45,7 @@ class FlagStore:
     """An append-only flag folder, safe for concurrent writers in this and other processes."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
+        self.folder = Path(folder).absolute()  # paths in the DataFrame stay valid after a chdir
         self.lines = self.folder / "flags.jsonl"
         self.files = self.folder / "files"
         self._lock = threading.Lock()
