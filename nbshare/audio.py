@@ -79,12 +79,12 @@ def check_audio_edit(edit: Any, frames: int, sample_rate: int) -> dict[str, Any]
         level = edit.get("snr_db")
         if isinstance(level, bool) or not isinstance(level, numbers.Real) or not math.isfinite(level):
             raise InputError(f"the signal-to-noise ratio must be a number of dB, got {level!r:.40}")
-        if not MIN_SNR_DB <= level <= MAX_SNR_DB:
+        if not MIN_SNR_DB <= float(level) <= MAX_SNR_DB:
             raise InputError(f"the signal-to-noise ratio must be between {MIN_SNR_DB:g} and {MAX_SNR_DB:g} dB")
         seed = edit.get("seed")
         if seed is None:
             seed = secrets.randbits(32)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**63:
             raise InputError(f"a noise seed must be a non-negative integer, got {seed!r:.40}")
         return {"op": "noise", "snr_db": float(level), "seed": int(seed)}
     raise InputError(f"unknown audio edit {op[:40]!r}; use trim, noise, undo, redo or reset")

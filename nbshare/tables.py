@@ -33,6 +33,8 @@ class Table:
     datatypes: list[str]
     cells: list[list[str]] = field(default_factory=list)
     dtypes: list[str | None] | None = None
+    total_rows: int | None = None
+    """Rows the source had, when only the first ones are kept (an output over its limit)."""
 
     def to_dataframe(self) -> Any:
         return to_dataframe(self)
@@ -122,14 +124,15 @@ def _check_size(rows: int, columns: int, max_rows: int) -> None:
 
 def table_from(
     value: Any, headers: list[str] | None, datatypes: list[str] | None, max_rows: int, *, truncate: bool = False
-) -> tuple[Table, int]:
-    """A ``Table`` from a DataFrame, a dict of columns, a list of rows or a Table, and how many rows it had.
+) -> Table:
+    """A ``Table`` from a DataFrame, a dict of columns, a list of rows or a Table.
 
     Column names and types come from ``headers``/``datatypes`` when given, else from the value (a DataFrame's dtypes
     are kept exactly). Over ``max_rows`` rows is an InputError, or with ``truncate`` the first ``max_rows`` are kept.
     """
     import pandas as pd
 
+    frame_rows: Any
     if isinstance(value, Table):
         frame_rows, source_types, dtypes, names = value.cells, value.datatypes, value.dtypes, value.headers
         texts_given = True
@@ -155,7 +158,7 @@ def table_from(
         source_types = [datatype_of(dtype) for dtype in frame.dtypes]
         dtypes = [str(dtype) for dtype in frame.dtypes] if isinstance(value, pd.DataFrame) else None
         frame_rows, texts_given = frame, False
-    total = len(frame_rows)
+    total = value.total_rows or len(frame_rows) if isinstance(value, Table) else len(frame_rows)
     if truncate:
         frame_rows = frame_rows[:max_rows] if texts_given else frame_rows.iloc[:max_rows]
     width = len(names) if names else len(headers or [])
@@ -177,7 +180,7 @@ def table_from(
         cells = [
             [format_cell(columns[c][r], final_types[c]) for c in range(len(columns))] for r in range(len(frame_rows))
         ]
-    return Table(final_headers, final_types, cells, dtypes), total
+    return Table(final_headers, final_types, cells, dtypes, total if total > len(cells) else None)
 
 
 def cell_errors(table: Table, rows: range | None = None) -> dict[str, str]:

@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 from test_browser_share import Visitor
 
-import nbshare
 from nbshare import audio
 
 from conftest import ARTIFACTS
@@ -35,8 +34,8 @@ def inspect(recording, table):
     received.append((rate, samples, table))
     return {'frames': len(samples), 'rows': len(table), 'ages': table['age'].tolist()}
 def build(folder):
-    return nbshare.Interface(inspect, [nbshare.Audio(label='Recording'), nbshare.Dataframe(label='Patients', value=patients)],
-                             'json', title='Audio and table', flagging_dir=folder)
+    inputs = [nbshare.Audio(label='Recording'), nbshare.Dataframe(label='Patients', value=patients)]
+    return nbshare.Interface(inspect, inputs, 'json', title='Audio and table', flagging_dir=folder)
 """
 
 

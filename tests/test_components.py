@@ -226,7 +226,7 @@ class TestContract:
         assert type(clone).__mro__[1] is nbshare.Textbox
 
     def test_shortcut_errors_say_what_exists(self):
-        with pytest.raises(ValueError, match="unknown input 'imagee'; use a component or one of: checkbox"):
+        with pytest.raises(ValueError, match="unknown input 'imagee'; use a component or one of: audio, checkbox"):
             resolve("imagee", "input")
         with pytest.raises(ValueError, match="Label is an output component; put it in outputs=, not inputs="):
             resolve(nbshare.Label(), "input")

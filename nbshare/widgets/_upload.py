@@ -26,6 +26,8 @@ def esm_with_upload(name: str) -> str:
 
 
 def format_bytes(count: int) -> str:
+    if count < 1_000:
+        return f"{count} bytes"
     return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} KB"
 
 

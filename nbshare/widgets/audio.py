@@ -58,9 +58,9 @@ class Audio(Component):
     message = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self._parts = PartsReceiver()
-        self._samples: np.ndarray | None = None
+        self._samples: np.ndarray | None = None  # the clip as edited, kept for playback and the function
+        super().__init__(**kwargs)
 
     @traitlets.validate("value")
     def _coerce_value(self, proposal: Any) -> EditedAudio | None:
@@ -134,9 +134,10 @@ class Audio(Component):
             return
         meta, data = done
         name = str(meta.get("name") or "audio")[:200]
-        rate, channels, frames = (meta.get(key) for key in ("sample_rate", "channels", "frames"))
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (rate, channels, frames)):
+        given = [meta.get(key) for key in ("sample_rate", "channels", "frames")]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in given):
             raise InputError(f"{name} arrived without a valid sample rate, channel count and length")
+        rate, channels, frames = (int(n) for n in given)  # type: ignore[arg-type]  # checked just above
         if frames / rate > self.max_duration:
             raise InputError(
                 f"{name} is {_duration_text(frames / rate)} long; the limit is {_duration_text(self.max_duration)} "

@@ -60,11 +60,9 @@ class Dataframe(Component):
         value = proposal["value"]
         if value is None:
             return None
-        table, total = tables.table_from(
+        return tables.table_from(
             value, self.headers, self._datatypes(value), self.max_rows, truncate=not self.interactive
         )
-        self._total = total
-        return table
 
     def _datatypes(self, value: Any = None) -> list[str] | None:
         if self.datatype is None:
@@ -99,8 +97,7 @@ class Dataframe(Component):
     def postprocess(self, result: Any) -> Table | None:
         if result is None:
             return None
-        table, _ = tables.table_from(result, self.headers, self._datatypes(result), self.max_rows, truncate=True)
-        return table
+        return tables.table_from(result, self.headers, self._datatypes(result), self.max_rows, truncate=True)
 
     def example_value(self) -> Any:
         if self.value is not None and self.value.cells:
@@ -200,7 +197,7 @@ class Dataframe(Component):
             )
             self.cells = None  # then the new list itself, even when it equals the old one (which it no longer shares)
             self.cells = [] if table is None else table.cells
-            self.total_rows = 0 if table is None else getattr(self, "_total", len(table.cells))
+            self.total_rows = 0 if table is None else table.total_rows or len(table.cells)
             self.cell_errors = {} if table is None or not self.interactive else tables.cell_errors(table)
             self.message = ""
 

@@ -108,7 +108,8 @@ class File(Component):
             return
         self.message = ""
         try:
-            done = self._parts.receive(content, buffers, self.max_upload_bytes, "The file")
+            name = safe_file_name(str(content.get("name") or "The file")) if content.get("part") == 0 else "The file"
+            done = self._parts.receive(content, buffers, self.max_upload_bytes, name)
             if done is not None:
                 self._accept(*done)
         except InputError as error:

@@ -66,7 +66,8 @@ class HighlightedText(Component):
                 "a HighlightedText output needs a list of (token, label or score) pairs or {'text', 'entities'}; "
                 f"the function returned {type(result).__name__}"
             )
-        tokens, labels = [], []
+        tokens: list[dict[str, Any]] = []
+        labels: list[str] = []
         scores_seen = labels_seen = False
         for index, (text, tag) in enumerate(pairs):
             if index and separator:

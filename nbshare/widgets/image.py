@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,19 +13,9 @@ from ipywidgets import widget_serialization
 from .. import imaging
 from ..edits import EditedImage, Replayer, check_edit, effective_edits, resolve_history
 from ._component import JS_DIR, Component, InputError
+from ._upload import format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
-_temp_dir: str | None = None
-
-
-def _temporary_png_path() -> str:
-    global _temp_dir
-    if _temp_dir is None:
-        _temp_dir = tempfile.mkdtemp(prefix="nbshare-images-")
-        atexit.register(shutil.rmtree, _temp_dir, ignore_errors=True)
-    handle, path = tempfile.mkstemp(suffix=".png", dir=_temp_dir)
-    os.close(handle)
-    return path
 
 
 def _canvas_manager_for_session() -> Any:
@@ -217,7 +203,7 @@ class Image(Component):
         picture = PILImage.fromarray(pixels)
         if self.type == "pil":
             return picture
-        path = _temporary_png_path()
+        path = temporary_path(".png")
         picture.save(path, "PNG")
         return path
 
@@ -281,8 +267,8 @@ class Image(Component):
         data = bytes(buffers[0])
         if len(data) > self.max_upload_bytes:
             raise InputError(
-                f"{name or 'The file'} is {_size(len(data))}; the limit is {_size(self.max_upload_bytes)} "
-                "(raise it with Image(max_upload_bytes=...))"
+                f"{name or 'The file'} is {format_bytes(len(data))}; the limit is "
+                f"{format_bytes(self.max_upload_bytes)} (raise it with Image(max_upload_bytes=...))"
             )
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
         self.value = EditedImage(pixels, (), name)
@@ -371,10 +357,6 @@ class Image(Component):
                 paint[..., 3] = np.where(replayer.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
-
-
-def _size(count: int) -> str:
-    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} KB"
 
 
 def _put_lossless(canvas: Any, pixels: Any) -> None:
