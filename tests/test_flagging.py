@@ -218,3 +218,56 @@ def test_the_inbox_shows_flags_live_newest_first_and_load_reproduces_one(tmp_pat
     assert iface.load_flag(record_id) is notebook_view
     with pytest.raises(KeyError, match="no flag with id"):
         iface.load_flag("nope")
+
+
+def test_audio_tables_files_plots_and_highlights_are_stored_and_loaded_back(tmp_path: Path) -> None:
+    from nbshare import audio
+
+    rate = 8_000
+    tone = (0.4 * np.sin(np.arange(rate) / 3)).astype(np.float32)
+
+    def describe(clip: tuple, table: pd.DataFrame, path: str) -> tuple:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(2, 2))
+        figure.add_subplot().plot(clip[1][:100])
+        return [("dose", float(table["dose"].iloc[0])), ("size", len(Path(path).read_bytes()))], figure
+
+    iface = nbshare.Interface(
+        describe,
+        [nbshare.Audio(label="Sound"), nbshare.Dataframe(label="Table", headers=["dose"], datatype="number"),
+         nbshare.File(label="Notes")],
+        [nbshare.HighlightedText(label="Why"), nbshare.Plot(label="Plot")],
+        flagging_dir=tmp_path / "flags",
+    )  # fmt: skip
+    view = iface.view()
+    sound, table, notes = view.inputs
+    sound.value = (rate, tone)
+    sound._on_page_event(sound, {"event": "edit", "edit": {"op": "trim", "start": 0.25, "end": 0.75}}, [])
+    sound._on_page_event(sound, {"event": "edit", "edit": {"op": "noise", "snr_db": 15}}, [])
+    table._on_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["2.5"]]}, [])
+    notes._on_page_event(notes, {"event": "upload", "part": 0, "parts": 1, "name": "n.txt"}, [b"hello"])
+    view.submit().result(timeout=10)
+    record = view.flag_current(message="check")
+    assert record is not None
+    row = iface.flags.iloc[-1]
+    stored_rate, stored = audio.decode_wav(Path(row["Sound"]).read_bytes())
+    assert stored_rate == rate and np.array_equal(stored, sound.value.edited())
+    assert np.array_equal(audio.decode_wav(Path(row["Sound original"]).read_bytes())[1][:, 0], tone)
+    assert [edit["op"] for edit in row["Sound edits"]] == ["trim", "noise"]
+    pd.testing.assert_frame_equal(row["Table"], pd.DataFrame({"dose": [2.5]}))
+    assert Path(row["Notes"]).read_bytes() == b"hello"
+    assert PILImage.open(row["Plot"]).format == "PNG"
+    assert [t["text"] for t in row["Why"]["tokens"]] == ["dose", " ", "size"]
+
+    table._on_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["lots"]]}, [])
+    view.flag_current(message="bad cell")  # flagged as seen: the text that does not parse is kept
+    assert iface.flags.iloc[-1]["Table"].to_dict("list") == {"dose": ["lots", "", ""]}
+
+    sound.value = None
+    loaded = iface.load_flag(record["id"])
+    assert np.array_equal(loaded.inputs[0].value.edited(), stored)
+    assert loaded.inputs[1].cells[0] == ["2.5"] and loaded.inputs[2].value.data == b"hello"
