@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from test_browser_share import Visitor
 
+import nbshare
 from nbshare import audio
 
 from conftest import ARTIFACTS
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.browser
 RATE = 16_000
 SETUP = """
 import numpy as np, pandas as pd, nbshare
+import nbshare
 from nbshare import audio
 RATE = 16_000
 tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * RATE) / RATE)).astype(np.float32)
@@ -152,6 +154,75 @@ def test_audio_and_table_on_the_shared_page(browser: Any, tmp_path: Path) -> Non
         rate, samples, table = namespace["received"][-1]
         check_received(rate, samples, table)
         check_flag(iface.flags, samples, table)
+        assert visitor.errors == []
+    finally:
+        visitor.close()
+        link.close()
+
+
+def test_the_new_outputs_on_the_shared_page(browser: Any, tmp_path: Path) -> None:
+    """Highlighted tokens with a legend, a sortable table, a plot, a playable and downloadable clip, a file download;
+    a huge paste is refused at the grid with the limit, a file over the limit in the page."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    def report(words: str, limit: pd.DataFrame) -> tuple:
+        tokens = words.split()
+        figure = Figure(figsize=(3, 2))
+        figure.add_subplot().plot([1, 3, 2])
+        wave = (0.3 * np.sin(np.arange(RATE) / 5)).astype(np.float32)
+        table = pd.DataFrame({"token": tokens, "length": [len(t) for t in tokens]})
+        return [(t, "LONG" if len(t) > 4 else None) for t in tokens], table, figure, (RATE, wave), ("report.txt", words.encode())
+
+    iface = nbshare.Interface(
+        report,
+        [nbshare.Textbox(label="Words"), nbshare.Dataframe(label="Limit", headers=["n"], datatype="int", max_rows=50)],
+        [nbshare.HighlightedText(label="Tokens"), nbshare.Dataframe(label="Lengths"), nbshare.Plot(label="Chart"),
+         nbshare.Audio(label="Tone"), nbshare.File(label="Report")],
+        title="Outputs",
+    )  # fmt: skip
+    link = iface.launch(inline=False)
+    visitor = Visitor(browser, link.local_url)
+    page = visitor.page
+    try:
+        page.locator('.nbshare-grid-cell[data-row="0"][data-column="0"]').click()
+        page.evaluate(
+            """() => {
+                const data = new DataTransfer();
+                data.setData('text/plain', Array.from({ length: 80 }, (_, i) => String(i)).join('\\n'));
+                document.querySelector('.nbshare-grid').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+            }"""
+        )
+        expect(page.get_by_role("alert")).to_contain_text("pasting 80 rows here would make 80; the limit is 50")
+        expect(page.locator(".nbshare-grid").first.locator(".nbshare-grid-row[aria-rowindex]")).to_have_count(3)
+        page.get_by_role("textbox", name="Words").fill("a tiny hospital ward")
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator("mark.nbshare-token")).to_have_count(1)
+        expect(page.locator("mark.nbshare-token")).to_contain_text("hospital")
+        expect(page.locator(".nbshare-legend")).to_contain_text("LONG")
+        lengths = page.locator(".nbshare-dataframe").filter(has_text="Lengths")
+        expect(lengths.locator(".nbshare-grid-summary")).to_have_text("4 rows · click a column to sort")
+        lengths.get_by_role("columnheader", name="length").click()
+        lengths.get_by_role("columnheader", name="length").click()  # descending
+        first_cell = lengths.locator('.nbshare-grid-row[aria-rowindex="2"] .nbshare-grid-cell').nth(1)
+        expect(first_cell).to_have_text("hospital")
+        expect(page.get_by_role("img", name="Chart")).to_be_visible()
+        assert page.get_by_role("img", name="Chart").evaluate("image => image.naturalWidth") > 100
+        tone = page.locator(".nbshare-audio").filter(has_text="Tone")
+        expect(tone.locator(".nbshare-audio-info")).to_have_text("1.00 s · 16.0 kHz · mono")
+        with page.expect_download() as download:
+            tone.get_by_role("button", name="Download").click()
+        clip = audio.decode_wav(Path(download.value.path()).read_bytes())
+        assert clip[0] == RATE and clip[1].shape == (RATE, 1)
+        tone.get_by_role("button", name="▶ Play").click()
+        expect(tone.get_by_role("button", name="■ Stop")).to_be_visible()
+        with page.expect_download() as download:
+            page.locator(".nbshare-file").get_by_role("button", name="Download").click()
+        assert download.value.suggested_filename == "report.txt"
+        assert Path(download.value.path()).read_bytes() == b"a tiny hospital ward"
+        page.screenshot(path=str(ARTIFACTS / "outputs-shared.png"), full_page=True)
         assert visitor.errors == []
     finally:
         visitor.close()

@@ -119,6 +119,7 @@ function render({ model, el }) {
     const visible = Math.ceil((scroller.clientHeight || MAX_VIEW_ROWS * ROW_HEIGHT) / ROW_HEIGHT) + 2 * OVERSCAN;
     const last = Math.min(rows.length, first + visible);
     const errors = model.get("cell_errors") || {};
+    const interactive = model.get("interactive");
     while (pool.length < last - first) {
       const node = make("div", { className: "nbshare-grid-row" });
       node.setAttribute("role", "row");
@@ -144,7 +145,7 @@ function render({ model, el }) {
         cell.dataset.column = column;
         const error = errors[`${row},${column}`];
         cell.classList.toggle("nbshare-grid-invalid", Boolean(error));
-        cell.classList.toggle("nbshare-grid-active", row === active.row && column === active.column);
+        cell.classList.toggle("nbshare-grid-active", interactive && row === active.row && column === active.column);
         cell.classList.toggle("nbshare-grid-numeric", NUMERIC.has(columns[column].type));
         if (error) cell.title = error; else cell.removeAttribute("title");
       }

@@ -12,6 +12,7 @@ function sendInParts(model, meta, bytes) {
 }
 
 function formatBytes(count) {
+  if (count < 1000) return `${count} bytes`;
   return count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`;
 }
 
