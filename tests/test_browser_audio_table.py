@@ -174,7 +174,8 @@ def test_the_new_outputs_on_the_shared_page(browser: Any, tmp_path: Path) -> Non
         figure.add_subplot().plot([1, 3, 2])
         wave = (0.3 * np.sin(np.arange(RATE) / 5)).astype(np.float32)
         table = pd.DataFrame({"token": tokens, "length": [len(t) for t in tokens]})
-        return [(t, "LONG" if len(t) > 4 else None) for t in tokens], table, figure, (RATE, wave), ("report.txt", words.encode())
+        highlights = [(t, "LONG" if len(t) > 4 else None) for t in tokens]
+        return highlights, table, figure, (RATE, wave), ("report.txt", words.encode())
 
     iface = nbshare.Interface(
         report,
@@ -192,7 +193,8 @@ def test_the_new_outputs_on_the_shared_page(browser: Any, tmp_path: Path) -> Non
             """() => {
                 const data = new DataTransfer();
                 data.setData('text/plain', Array.from({ length: 80 }, (_, i) => String(i)).join('\\n'));
-                document.querySelector('.nbshare-grid').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+                const grid = document.querySelector('.nbshare-grid');
+                grid.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
             }"""
         )
         expect(page.get_by_role("alert")).to_contain_text("pasting 80 rows here would make 80; the limit is 50")
@@ -223,6 +225,30 @@ def test_the_new_outputs_on_the_shared_page(browser: Any, tmp_path: Path) -> Non
         assert download.value.suggested_filename == "report.txt"
         assert Path(download.value.path()).read_bytes() == b"a tiny hospital ward"
         page.screenshot(path=str(ARTIFACTS / "outputs-shared.png"), full_page=True)
+        assert visitor.errors == []
+    finally:
+        visitor.close()
+        link.close()
+
+
+def test_a_recording_from_the_microphone_arrives_as_a_clip(browser: Any) -> None:
+    """Chromium's synthetic microphone (a beep each second) records through MediaRecorder, decodes and is sent."""
+    iface = nbshare.Interface(lambda clip: len(clip[1]) / clip[0], nbshare.Audio(label="Voice"), "number")
+    link = iface.launch(inline=False)
+    visitor = Visitor(browser, link.local_url)
+    try:
+        visitor.context.grant_permissions(["microphone"])
+        page = visitor.page
+        page.get_by_role("button", name="Record").click()
+        expect(page.locator(".nbshare-recording")).to_contain_text("Recording…")
+        page.wait_for_timeout(1_500)
+        page.get_by_role("button", name="■ Stop").click()
+        expect(page.locator(".nbshare-audio-info")).to_contain_text("kHz · mono")
+        view = next(v for v in iface._views if v.session_id != "notebook")
+        clip = view.inputs[0].value
+        assert clip.name == "recording.webm" and 1.0 < clip.duration < 3.0, (clip.name, clip.duration)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_role("spinbutton", name="Output")).not_to_have_value("")
         assert visitor.errors == []
     finally:
         visitor.close()

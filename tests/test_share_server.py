@@ -120,6 +120,8 @@ def test_refused_messages_get_a_clear_error_and_the_session_lives_on(link: nbsha
             client.update(textbox, _view_module="evil"),
             client.update(textbox, no_such_trait=1),
             client.update(textbox, value=12345),  # wrong type: the trait refuses it
+            client.update(textbox, max_length=10**9),  # a limit is the researcher's, not the page's
+            client.update(client.find("Text"), value="a forged answer"),  # an output, which a flag would record
             client.send("comm_msg", "no-such-comm", {"method": "update", "state": {}}),
             client.send("comm_msg", textbox, {"method": "backdoor"}),
             client.send("comm_open", textbox, {}),
@@ -130,6 +132,7 @@ def test_refused_messages_get_a_clear_error_and_the_session_lives_on(link: nbsha
         assert len(errors) == len(refusals), errors
         assert "may not change '_esm'" in errors[0] and "may not change '_model_module'" in errors[1]
         assert "has no trait 'no_such_trait'" in errors[3]
+        assert "may not change Textbox.max_length" in errors[5] and "may not change Text.value" in errors[6]
         for garbage in [
             b"",
             b"\x01\x00\x00\x00",

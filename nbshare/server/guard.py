@@ -29,11 +29,16 @@ def check_page_message(widget: Any, data: Any) -> None:
     if not isinstance(state, dict):
         raise ValueError("an update message needs a state object")
     synced = set(widget.keys)
+    writable = getattr(widget, "page_writable", None)  # nbshare components say; plain ipywidgets: any synced trait
+    if writable is not None and not getattr(widget, "interactive", True):
+        writable = writable - {"value"}  # an output's value is the model's answer
     for name in state:
         if name.startswith(PROTECTED_PREFIXES):
             raise ValueError(f"the page may not change {name!r}")
         if name not in synced:
             raise ValueError(f"{type(widget).__name__} has no trait {str(name)[:60]!r}")
+        if writable is not None and name not in writable:
+            raise ValueError(f"the page may not change {type(widget).__name__}.{name}")
     paths = data.get("buffer_paths", [])
     if not isinstance(paths, list) or not all(isinstance(path, list) and path for path in paths):
         raise ValueError("buffer_paths must be a list of non-empty paths")

@@ -39,6 +39,10 @@ class Component(anywidget.AnyWidget):
     roles: ClassVar[frozenset[str]] = frozenset({"input", "output"})
     """Where the component may stand in an Interface: "input", "output" or both."""
 
+    page_writable: ClassVar[frozenset[str]] = frozenset({"value"})
+    """The synced traits a page may set: never a limit the page is told about (``max_length``, ``max_duration``...),
+    and ``value`` only while the component is an input (an output's value is the model's answer, which flags record)."""
+
     label = traitlets.Unicode("").tag(sync=True, option=True)
     """Text shown above the field and used as its accessible name; the Interface fills it when empty."""
 

@@ -30,6 +30,8 @@ class Audio(Component):
 
     _esm = esm_with_upload("audio.js")
 
+    page_writable = frozenset()  # everything comes as checked events
+
     value = traitlets.Any(None)
     """The clip (an ``nbshare.EditedAudio``: sample rate, original samples, edit log), or None. Kept in Python."""
 

@@ -22,6 +22,8 @@ class Dataframe(Component):
 
     _esm = JS_DIR / "dataframe.js"
 
+    page_writable = frozenset()  # everything comes as checked events
+
     value = traitlets.Any(None)
     """The table (an ``nbshare.tables.Table``: names, types, the cells' text), or None. Kept in Python."""
 

@@ -41,6 +41,8 @@ class File(Component):
 
     _esm = esm_with_upload("file.js")
 
+    page_writable = frozenset()  # everything comes as checked events
+
     value = traitlets.Any(None)
     """The file (``nbshare.widgets.file.FileData``: name and bytes), or None. Kept in Python."""
 

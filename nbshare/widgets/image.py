@@ -96,6 +96,7 @@ class Image(Component):
     """
 
     _esm = JS_DIR / "image.js"
+    page_writable = frozenset({"brush_size", "brush_color", "overlay_opacity"})
 
     value = traitlets.Any(None)
     """The image (an ``nbshare.EditedImage``: original pixels + edit log), or None. Kept in Python only."""
