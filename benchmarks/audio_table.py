@@ -113,11 +113,11 @@ def audio_upload(browser, folder: Path, runs: int = 5) -> None:
             ready.wait(30)
             submits.append((called[-1] - clicked) * 1000)
             page.context.close()
-            print(f"  run {run + 1}: file chosen -> clip in Python {uploads[-1]:.0f} ms, Submit -> function {submits[-1]:.0f} ms")
+            print(f"  run {run + 1}: chosen -> clip in Python {uploads[-1]:.0f} ms, Submit -> fn {submits[-1]:.0f} ms")
     finally:
         link.close()
     size = path.stat().st_size / 1e6
-    print(f"audio, {SECONDS} s {RATE / 1000:.1f} kHz stereo WAV ({size:.1f} MB file, {size * 2:.1f} MB of float32 sent):")
+    print(f"audio, {SECONDS} s {RATE / 1000:.1f} kHz stereo WAV ({size:.1f} MB; {size * 2:.1f} MB of float32 sent):")
     print(f"  file chosen -> clip ready in the kernel: {median_ms(uploads)}")
     print(f"  Submit -> function has (sample_rate, array): {median_ms(submits)}")
     print(f"  upload -> function: {statistics.median(uploads) + statistics.median(submits):.0f} ms")
