@@ -187,7 +187,9 @@ class Interface:
             raise TypeError("examples must be a list of rows, one value per input")
         rows = []
         for number, row in enumerate(examples, start=1):
-            values = list(row) if isinstance(row, list | tuple) and len(self._inputs) > 1 else [row]
+            # One input: each example is the value itself, or a one-item row [value] as with several inputs.
+            one_item_row = isinstance(row, list | tuple) and len(row) == 1
+            values = list(row) if isinstance(row, list | tuple) and (len(self._inputs) > 1 or one_item_row) else [row]
             if len(values) != len(self._inputs):
                 raise ValueError(
                     f"example {number} has {len(values)} value(s) but the interface has {len(self._inputs)} input(s)"

@@ -138,3 +138,12 @@ def test_each_viewer_gets_its_own_copy_of_the_table() -> None:
     first, second = template.clone(), template.clone()
     page(first, event="set", row=0, column=0, block=[["9"]])
     assert second.cells == [["1"]] and template.cells == [["1"]]
+
+
+def test_dataframe_examples_may_be_given_bare_or_as_one_item_rows() -> None:
+    first, second = pd.DataFrame({"dose": [1.5]}), pd.DataFrame({"dose": [2.0, 3.0]})
+    for examples in ([first, second], [[first], [second]]):
+        doses = nbshare.Dataframe(label="Doses")
+        iface = nbshare.Interface(lambda table: len(table), doses, "number", examples=examples)
+        assert iface.examples[0][0] is first
+        assert iface.view().examples.rows == [["1 row: 1.5"], ["2 rows: 2"]]

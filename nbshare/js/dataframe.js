@@ -69,8 +69,9 @@ function render({ model, el }) {
     order = null;
     if (sort.column >= columns.length) sort = { column: -1, direction: 0 };
     if (sort.direction) applySort();
-    const template = `56px repeat(${columns.length}, minmax(110px, 1fr))`;
-    el.style.setProperty("--nbshare-grid-columns", template);
+    // Fixed widths, the same for the header and every row (rows are positioned absolutely, so no shared layout).
+    const widths = columns.map((column) => Math.max(96, Math.min(280, 7.5 * (column.name.length + column.type.length) + 44)));
+    el.style.setProperty("--nbshare-grid-columns", `56px ${widths.map((width) => `${width}px`).join(" ")}`);
     head.replaceChildren(make("div", { className: "nbshare-grid-cell nbshare-grid-index", textContent: "#" }),
       ...columns.map((column, index) => {
         const cell = make("div", { className: "nbshare-grid-cell nbshare-grid-header" },

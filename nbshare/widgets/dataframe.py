@@ -120,7 +120,8 @@ class Dataframe(Component):
         if table is None:
             return ""
         first = ", ".join(table.cells[0]) if table.cells else ""
-        return shorten(f"{len(table.cells)} rows: {first}")
+        count = len(table.cells)
+        return shorten(f"{count} row{'s' if count != 1 else ''}: {first}")
 
     # -- edits from the page -----------------------------------------------------------------------
 
