@@ -183,12 +183,18 @@ def table_from(
     return Table(final_headers, final_types, cells, dtypes, total if total > len(cells) else None)
 
 
-def cell_errors(table: Table, rows: range | None = None) -> dict[str, str]:
-    """``{"row,column": problem}`` for the cells of ``rows`` (all by default) that do not parse."""
+def cell_errors(table: Table, rows: range | None = None, *, submitting: bool = False) -> dict[str, str]:
+    """``{"row,column": problem}`` for the cells of ``rows`` (all by default) that do not parse, row by row.
+
+    While editing, a blank cell is fine; ``submitting`` also names the blank cells that cannot be missing (whole
+    numbers, booleans) in rows that are not wholly blank, since those rows go to the function.
+    """
     problems = {}
     for row in rows if rows is not None else range(len(table.cells)):
-        for column, text in enumerate(table.cells[row]):
-            problem = cell_problem(text, table.datatypes[column])
+        cells = table.cells[row]
+        blank_ok = not submitting or not any(cell.strip() for cell in cells)
+        for column, text in enumerate(cells):
+            problem = cell_problem(text, table.datatypes[column], blank_ok=blank_ok)
             if problem:
                 problems[f"{row},{column}"] = problem
     return problems
@@ -201,21 +207,15 @@ def to_dataframe(table: Table) -> Any:
     """
     import pandas as pd
 
-    kept = [row for row in table.cells if any(cell.strip() for cell in row)]
     problems = []
-    columns: list[list[Any]] = [[] for _ in table.headers]
-    for number, row in enumerate(table.cells, start=1):
-        if not any(cell.strip() for cell in row):
-            continue
-        for column, (text, datatype) in enumerate(zip(row, table.datatypes, strict=True)):
-            problem = cell_problem(text, datatype, blank_ok=False)
-            if problem:
-                problems.append(f"row {number}, {table.headers[column]!r}: {problem}")
-                continue
-            columns[column].append(parse_cell(text, datatype))
+    for key, problem in cell_errors(table, submitting=True).items():
+        row, column = (int(part) for part in key.split(","))
+        problems.append(f"row {row + 1}, {table.headers[column]!r}: {problem}")
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise InputError("fix the marked cells: " + "; ".join(problems[:3]) + more)
+    kept = [row for row in table.cells if any(cell.strip() for cell in row)]
+    columns = [[parse_cell(row[index], datatype) for row in kept] for index, datatype in enumerate(table.datatypes)]
     frame = pd.DataFrame(
         {
             index: pd.Series(values, dtype=PANDAS_DTYPES[datatype], index=range(len(kept)))

@@ -93,7 +93,7 @@ class Dataframe(Component):
             return tables.to_dataframe(table)
         except InputError as error:
             if value is self.value:
-                self.cell_errors = _blank_required(table) | tables.cell_errors(table)
+                self.cell_errors = tables.cell_errors(table, submitting=True)
             raise InputError(f"{self.label or 'The table'}: {error}") from None
 
     def postprocess(self, result: Any) -> Table | None:
@@ -211,15 +211,3 @@ def _index(value: Any, limit: int) -> bool:
 
 def _inside(key: str, row: int, count: int) -> bool:
     return row <= int(key.split(",")[0]) < row + count
-
-
-def _blank_required(table: Table) -> dict[str, str]:
-    """The blank cells of non-blank rows in columns that cannot be missing (whole numbers, booleans)."""
-    problems = {}
-    for row, cells in enumerate(table.cells):
-        if any(cell.strip() for cell in cells):
-            for column, (text, datatype) in enumerate(zip(cells, table.datatypes, strict=True)):
-                problem = tables.cell_problem(text, datatype, blank_ok=False)
-                if problem and not text.strip():
-                    problems[f"{row},{column}"] = problem
-    return problems
