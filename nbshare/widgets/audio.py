@@ -9,8 +9,8 @@ import traitlets
 
 from .. import audio
 from ..audio import EditedAudio
-from ..edits import resolve_history
-from ._component import Component, InputError
+from ._component import InputError
+from ._edited import EditedComponent
 from ._upload import PartsReceiver, esm_with_upload, format_bytes, temporary_path
 
 SOURCES = ("upload", "microphone")
@@ -21,7 +21,7 @@ def _duration_text(seconds: float) -> str:
     return f"{int(minutes)} min {rest:.0f} s" if minutes else f"{rest:.1f} s"
 
 
-class Audio(Component):
+class Audio(EditedComponent):
     """A sound clip: as an input, upload any format the browser decodes, or record; trim it, add noise, play it.
 
     The page decodes files with the Web Audio API and sends PCM samples, so no ffmpeg is needed. Every edit is
@@ -54,9 +54,6 @@ class Audio(Component):
     sample_rate = traitlets.Int(0).tag(sync=True)
     channels = traitlets.Int(0).tag(sync=True)
     revision = traitlets.Int(0).tag(sync=True)
-    can_undo = traitlets.Bool(False).tag(sync=True)
-    can_redo = traitlets.Bool(False).tag(sync=True)
-    edit_count = traitlets.Int(0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -157,9 +154,7 @@ class Audio(Component):
         if self.value is None or self._samples is None:
             raise InputError("there is no recording to edit yet: upload or record one first")
         clean = audio.check_audio_edit(edit, len(self._samples), self.value.sample_rate)
-        done, undone = resolve_history(self.value.edits)
-        if (clean["op"] == "undo" and not done) or (clean["op"] == "redo" and not undone):
-            raise InputError(f"Nothing to {clean['op']}")
+        self._check_history(clean["op"], self.value.edits)
         self.value = self.value.with_edit(clean)
 
     def _send_playback(self) -> None:
@@ -183,13 +178,10 @@ class Audio(Component):
         with self.hold_sync():
             if clip is None or samples is None:
                 self.peaks, self.duration, self.sample_rate, self.channels = b"", 0.0, 0, 0
-                self.can_undo = self.can_redo = False
-                self.edit_count = 0
+                self._show_history(())
             else:
                 self.peaks = audio.peaks(samples).tobytes()
                 self.duration = len(samples) / clip.sample_rate
                 self.sample_rate, self.channels = clip.sample_rate, samples.shape[1]
-                done, undone = resolve_history(clip.edits)
-                self.can_undo, self.can_redo = bool(done), bool(undone)
-                self.edit_count = len(clip.edits)
+                self._show_history(clip.edits)
             self.revision += 1

@@ -11,8 +11,9 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .. import imaging
-from ..edits import EditedImage, Replayer, check_edit, effective_edits, resolve_history
-from ._component import JS_DIR, Component, InputError
+from ..edits import EditedImage, Replayer, check_edit, effective_edits
+from ._component import JS_DIR, InputError
+from ._edited import EditedComponent
 from ._upload import format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
@@ -87,7 +88,7 @@ def _heatmap_rgba(overlay: Any) -> Any:
     return np.dstack([rgb, alpha]).round().astype(np.uint8)
 
 
-class Image(Component):
+class Image(EditedComponent):
     """An image: as an input, upload (file, drag-and-drop, paste, webcam) and edit it; as an output, show it.
 
     The editor's tools are crop, brush (occlude), eraser (restore), flip, rotate, undo/redo and reset. Every edit is
@@ -138,9 +139,6 @@ class Image(Component):
     view_width = traitlets.Int(0).tag(sync=True)
     view_height = traitlets.Int(0).tag(sync=True)
     scale = traitlets.Float(1.0).tag(sync=True)
-    can_undo = traitlets.Bool(False).tag(sync=True)
-    can_redo = traitlets.Bool(False).tag(sync=True)
-    edit_count = traitlets.Int(0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     overlay_png = traitlets.Bytes(b"").tag(sync=True)
     _canvas = traitlets.Instance(ipycanvas.MultiCanvas).tag(sync=True, **widget_serialization)
@@ -279,8 +277,7 @@ class Image(Component):
             raise InputError("there is no image to edit yet: upload one first")
         height, width = self._replayer.shape[:2]
         clean = check_edit(edit, height, width)
-        if clean["op"] in ("undo", "redo") and not self._history(self.value.edits)[clean["op"] == "redo"]:
-            raise InputError(f"Nothing to {clean['op']}")
+        self._check_history(clean["op"], self.value.edits)
         self.value = self.value.with_edit(clean)
 
     # -- drawing -----------------------------------------------------------------------------------
@@ -292,18 +289,16 @@ class Image(Component):
     def _draw(self, value: EditedImage | None) -> None:
         if value is None:
             self._replayer = self._replayed = self._drawn_source = None
-            self.can_undo = self.can_redo = False
+            self._show_history(())
             self.overlay_png = b""
             self._canvas[0].clear()
             self._canvas[1].clear()
             self.view_width = self.view_height = 0
-            self.edit_count = 0
             return
         replayer = self._replay(value)
         self._replayer, self._replayed = replayer, value
         self._show(replayer)
-        self.can_undo, self.can_redo = self._history(value.edits)
-        self.edit_count = len(value.edits)
+        self._show_history(value.edits)
 
     def _redraw(self) -> None:
         if self._replayer is not None:
@@ -328,12 +323,6 @@ class Image(Component):
         for edit in effective_edits(value.edits):
             replayer.apply(edit)
         return replayer
-
-    @staticmethod
-    def _history(edits: tuple[dict[str, Any], ...]) -> tuple[bool, bool]:
-        """Whether an undo, and a redo, would have anything to act on."""
-        done, undone = resolve_history(edits)
-        return bool(done), bool(undone)
 
     def _show(self, replayer: Replayer) -> None:
         import numpy as np
