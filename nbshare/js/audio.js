@@ -157,9 +157,8 @@ function render({ model, el }) {
   // -- getting a clip ------------------------------------------------------------------------------------------
   async function load(file) {
     if (!file) return;
-    if (file.size === 0) { showMessage(`${file.name} is empty (0 bytes)`); return; }
-    const limit = model.get("max_upload_bytes");
-    if (file.size > limit) { showMessage(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(limit)}`); return; }
+    const problem = fileProblem(file, model.get("max_upload_bytes"));
+    if (problem) { showMessage(problem); return; }
     showMessage("Decoding…");
     let clip;
     try {
@@ -181,15 +180,7 @@ function render({ model, el }) {
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
   listen(fileInput, "change", () => { load(fileInput.files[0]); fileInput.value = ""; });
-  for (const target of [drop, canvas]) {
-    listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
-    listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
-    listen(target, "drop", (event) => {
-      event.preventDefault();
-      target.classList.remove("nbshare-dragging");
-      if (model.get("interactive")) load(event.dataTransfer.files[0]);
-    });
-  }
+  acceptDrops([drop, canvas], listen, () => model.get("interactive"), load);
 
   let recorder = null;
   listen(record, "click", async () => {

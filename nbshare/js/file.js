@@ -31,18 +31,15 @@ function render({ model, el }) {
   }
   function upload(file) {
     if (!file) return;
-    if (file.size === 0) { showMessage(`${file.name} is empty (0 bytes)`); return; }
-    const limit = model.get("max_upload_bytes");
-    if (file.size > limit) { showMessage(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(limit)}`); return; }
+    const problem = fileProblem(file, model.get("max_upload_bytes"));
+    if (problem) { showMessage(problem); return; }
     showMessage("Uploading…");
     file.arrayBuffer().then((bytes) => sendInParts(model, { name: file.name, mime: file.type }, bytes));
   }
   listen(choose, "click", () => input.click());
   listen(replace, "click", () => input.click());
   listen(input, "change", () => { upload(input.files[0]); input.value = ""; });
-  listen(drop, "dragover", (event) => { event.preventDefault(); drop.classList.add("nbshare-dragging"); });
-  listen(drop, "dragleave", () => drop.classList.remove("nbshare-dragging"));
-  listen(drop, "drop", (event) => { event.preventDefault(); drop.classList.remove("nbshare-dragging"); upload(event.dataTransfer.files[0]); });
+  acceptDrops([drop], listen, () => true, upload);
   listen(download, "click", () => model.send({ event: "download" }));
   const onCustom = (content, buffers) => {
     if (content?.event === "download" && buffers?.length) downloadBytes(buffers[0].buffer ?? buffers[0], content.name);

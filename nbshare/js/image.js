@@ -11,12 +11,6 @@ const ACTIONS = [
   ["reset", "Reset", "Reset", { op: "reset" }],
 ];
 
-function element(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
 async function render({ model, el }) {
   const controller = new AbortController();
   const listen = (target, type, handler, options = {}) =>
@@ -136,8 +130,7 @@ async function render({ model, el }) {
     }
     const limit = model.get("max_upload_bytes");
     if (file.size > limit) {
-      const size = (count) => (count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`);
-      showMessage(`${file.name} is ${size(file.size)}; the limit is ${size(limit)}`);
+      showMessage(fileProblem(file, limit));
       return;
     }
     showMessage("");
@@ -146,15 +139,7 @@ async function render({ model, el }) {
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
   listen(fileInput, "change", () => { upload(fileInput.files[0]); fileInput.value = ""; });
-  for (const target of [drop, stage]) {
-    listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
-    listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
-    listen(target, "drop", (event) => {
-      event.preventDefault();
-      target.classList.remove("nbshare-dragging");
-      if (model.get("interactive")) upload(event.dataTransfer.files[0]);
-    });
-  }
+  acceptDrops([drop, stage], listen, () => model.get("interactive"), upload);
   listen(el, "paste", (event) => {
     if (!model.get("interactive") || !model.get("sources").includes("clipboard")) return;
     const item = [...event.clipboardData.items].find((entry) => entry.type.startsWith("image/"));

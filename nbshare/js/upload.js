@@ -1,5 +1,5 @@
-// Shared by the components that upload (prepended to their module): a file or samples go in parts of at most
-// PART_BYTES, so no single message meets the share server's size limit.
+// Shared by the components that take files (prepended to their module): dropping a file, checking its size, sending
+// it in parts of at most PART_BYTES (so no single message meets the share server's size limit), downloading bytes.
 const PART_BYTES = 4 * 1024 * 1024;
 
 function sendInParts(model, meta, bytes) {
@@ -14,6 +14,26 @@ function sendInParts(model, meta, bytes) {
 function formatBytes(count) {
   if (count < 1000) return `${count} bytes`;
   return count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`;
+}
+
+// Why ``file`` cannot be sent (empty, over ``limit`` bytes), or "".
+function fileProblem(file, limit) {
+  if (file.size === 0) return `${file.name} is empty (0 bytes)`;
+  if (file.size > limit) return `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(limit)}`;
+  return "";
+}
+
+// Let each of ``targets`` take a dropped file, highlighted while one is dragged over, while ``accepting()``.
+function acceptDrops(targets, listen, accepting, onFile) {
+  for (const target of targets) {
+    listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
+    listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
+    listen(target, "drop", (event) => {
+      event.preventDefault();
+      target.classList.remove("nbshare-dragging");
+      if (accepting()) onFile(event.dataTransfer.files[0]);
+    });
+  }
 }
 
 function element(tag, props = {}, ...children) {

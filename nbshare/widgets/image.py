@@ -12,9 +12,9 @@ from ipywidgets import widget_serialization
 
 from .. import imaging
 from ..edits import EditedImage, Replayer, check_edit, effective_edits
-from ._component import JS_DIR, InputError
+from ._component import InputError
 from ._edited import EditedComponent
-from ._upload import format_bytes, temporary_path
+from ._upload import esm_with_upload, format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
 
@@ -96,7 +96,7 @@ class Image(EditedComponent):
     image is shown at.
     """
 
-    _esm = JS_DIR / "image.js"
+    _esm = esm_with_upload("image.js")
     page_writable = frozenset({"brush_size", "brush_color", "overlay_opacity"})
 
     value = traitlets.Any(None)
