@@ -7,6 +7,7 @@ from .audio import EditedAudio, replay_audio
 from .edits import EditedImage, replay
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
+from .saliency import Explanation, Gradient, Occlusion
 from .widgets import (
     HTML,
     JSON,
@@ -41,8 +42,10 @@ __all__ = [
     "Dropdown",
     "EditedAudio",
     "EditedImage",
+    "Explanation",
     "File",
     "FlagError",
+    "Gradient",
     "HighlightedText",
     "Image",
     "InputError",
@@ -51,6 +54,7 @@ __all__ = [
     "Link",
     "Markdown",
     "Number",
+    "Occlusion",
     "OutputError",
     "Plot",
     "Radio",

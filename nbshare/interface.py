@@ -6,24 +6,22 @@ import hashlib
 import inspect
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from .adapters import adapt_model, check_inputs, detect_model_type
+from .batching import batch_caller, one_row_of
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
+from .pipeline import OutputError, run_one
 from .queue import InferenceQueue
+from .saliency import ExplainRun, Explanation, resolve_interpretation
 from .view import InterfaceView
-from .widgets import Component, InputError, resolve
+from .widgets import Component, resolve
 from .widgets._component import shorten
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
-
-
-class OutputError(ValueError):
-    """The function's result does not fit the interface's outputs; the message says what to return."""
 
 
 class ValidationError(ValueError):
@@ -75,6 +73,13 @@ class Interface:
         (default ``./nbshare_flags/<name>/``) and the longest message accepted.
     version
         A name for the model's version, recorded with every flag (default: a fingerprint of ``fn``).
+    batch, max_batch_size
+        ``batch=True``: ``fn`` takes one list per input (a batch of rows) and returns a list of results (a tuple
+        of lists with several outputs). Explanations and :meth:`process` send it up to ``max_batch_size`` rows at
+        a time; models (scikit-learn, torch, Keras) are batched without it.
+    interpretation
+        ``"occlusion"``, ``"gradient"`` (torch models), an :class:`nbshare.Occlusion` / :class:`nbshare.Gradient`
+        with settings, or a function ``(*inputs) -> one explanation per input``; adds an **Explain** button.
     """
 
     def __init__(
@@ -96,6 +101,9 @@ class Interface:
         flagging_dir: str | os.PathLike[str] | None = None,
         max_flag_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
         version: str | None = None,
+        batch: bool = False,
+        max_batch_size: int = 32,
+        interpretation: Any = None,
     ) -> None:
         for name, hook in (("preprocess", preprocess), ("postprocess", postprocess)):
             if not (hook is None or isinstance(hook, bool) or callable(hook)):
@@ -118,6 +126,10 @@ class Interface:
         self.max_flag_message_chars = max_flag_message_chars
         self._flagging_dir = flagging_dir
         self._flag_store: FlagStore | None = None
+        if not isinstance(max_batch_size, int) or isinstance(max_batch_size, bool) or max_batch_size < 1:
+            raise ValueError(f"max_batch_size must be a whole number >= 1, got {max_batch_size!r}")
+        self.batch = bool(batch)
+        self.max_batch_size = max_batch_size
 
         input_specs, output_specs = _as_list(inputs), _as_list(outputs)
         if not output_specs:
@@ -128,6 +140,7 @@ class Interface:
         self._outputs = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
         self.swap(fn, version)
         self.examples = self._check_examples(examples)
+        self.interpretation = resolve_interpretation(interpretation, self)
 
     # -- construction ------------------------------------------------------------------------------
 
@@ -146,14 +159,17 @@ class Interface:
         kind = self._forced_model_type or detect_model_type(model)
         call = adapt_model(model, kind)
         check_inputs(model, kind, len(self._inputs), [c.label for c in self._inputs])
-        # The callable and its version change together, so a running call always reports the version it used.
+        caller = batch_caller(model, kind, call, self.batch, len(self._outputs))
+        if self.batch and kind == "pyfunc":
+            call = one_row_of(caller)
+        # The callables and the version change together, so a running call always reports the version it used.
         self._fn = model
-        self._model = (call, version or _fingerprint(model))
+        self._model = (call, caller, version or _fingerprint(model))
 
     @property
     def version(self) -> str:
         """The version answering now: the one given to ``Interface(version=)``/``swap``, or a fingerprint."""
-        return self._model[1]
+        return self._model[2]
 
     @staticmethod
     def _input_names(fn: Any, kind: str, count: int) -> list[str]:
@@ -216,53 +232,34 @@ class Interface:
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _submit(self, values: list[Any], on_start: Callable[[], None] | None = None) -> Future[Any]:
-        return self._queue.submit(lambda: self._run(values), on_start)
+        return self._queue.submit(lambda: run_one(self, values), on_start)
 
-    def _run(self, values: list[Any]) -> tuple[list[Any], float, str]:
-        """preprocess -> fn -> postprocess; returns the wire outputs, the seconds ``fn`` took, the model version."""
-        args = values
-        if self._preprocess is not False:
-            args = [self._convert_input(c, v) for c, v in zip(self._inputs, values, strict=True)]
-        if callable(self._preprocess) and not isinstance(self._preprocess, bool):
-            converted = self._preprocess(*args)
-            args = list(converted) if isinstance(converted, tuple) else [converted]
-        call, version = self._model
-        started = time.perf_counter()
-        result = call(*args)
-        elapsed = time.perf_counter() - started
-        if callable(self._postprocess) and not isinstance(self._postprocess, bool):
-            result = self._postprocess(result)
-        results = self._split_outputs(result)
-        if self._postprocess is False:
-            return results, elapsed, version
-        return [self._convert_output(c, r) for c, r in zip(self._outputs, results, strict=True)], elapsed, version
+    def process(self, inputs: Any, *, progress: bool = True) -> Any:
+        """Run many inputs through the interface and return a pandas DataFrame of inputs, outputs and errors.
 
-    @staticmethod
-    def _convert_input(component: Component, value: Any) -> Any:
-        try:
-            return component.preprocess(value)
-        except InputError:
-            raise
-        except Exception as error:
-            raise InputError(f"{component.label}: {error}") from error
+        ``inputs`` is a list of rows (one value per input; with one input, bare values), a DataFrame with a column
+        per input (named by the inputs' labels, else in order; with a single table input, each row is one table) or
+        a folder of files (one input: each file's path, or its text for a Textbox). Rows go through the same queue
+        as every viewer, ``max_batch_size`` at a time (one call of a ``batch=True`` function or model per batch). A
+        row that raises gets its message in the ``error`` column and empty outputs; the others are kept. Shows a
+        progress bar in a notebook unless ``progress=False``.
+        """
+        from .bulk import process
 
-    @staticmethod
-    def _convert_output(component: Component, result: Any) -> Any:
-        try:
-            return component.postprocess(result)
-        except Exception as error:
-            raise OutputError(f"{component.label}: {error}") from error
+        return process(self, inputs, progress=progress)
 
-    def _split_outputs(self, result: Any) -> list[Any]:
-        if len(self._outputs) == 1:
-            return [result]
-        if not isinstance(result, tuple | list) or len(result) != len(self._outputs):
-            got = f"{len(result)} values" if isinstance(result, tuple | list) else f"a {type(result).__name__}"
-            raise OutputError(
-                f"the interface has {len(self._outputs)} outputs, so the function must return a tuple of "
-                f"{len(self._outputs)} values; it returned {got}"
-            )
-        return list(result)
+    def explain(self, *values: Any, on_progress: Callable[[int, int], None] | None = None) -> Explanation:
+        """Explain the answer for ``values`` (one per input) with the interface's ``interpretation``.
+
+        Returns an :class:`nbshare.saliency.Explanation`: per input, a map over the image's pixels (``.map``) or a
+        score per word or feature (``.pieces``). The work goes through the queue in batches.
+        """
+        if self.interpretation is None:
+            raise ValueError("this interface has no interpretation; create it with interpretation='occlusion'")
+        if len(values) != len(self._inputs):
+            raise TypeError(f"explain() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
+        wire = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
+        return ExplainRun(self, wire, on_progress).future.result()
 
     def validate(self) -> None:
         """Run the first example (or a generated value per input) through the whole pipeline.

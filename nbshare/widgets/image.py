@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import ipycanvas
@@ -12,55 +10,12 @@ from ipywidgets import widget_serialization
 
 from .. import imaging
 from ..edits import EditedImage, Replayer, check_edit, effective_edits
+from ._canvas import batched, layers_for_session, put_lossless, rgba
 from ._component import InputError
 from ._edited import EditedComponent
 from ._upload import esm_with_upload, format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
-
-
-def _canvas_manager_for_session() -> Any:
-    """The ipycanvas manager that carries draw commands to the current page.
-
-    In the notebook, ipycanvas's global one. For a visitor of a shared page, one of their own, made inside their
-    session so its comm goes to their page (the global one talks to the notebook only).
-    """
-    from ..server.comms import current_session
-
-    session = current_session()
-    if session is None:
-        return None
-    if "canvas_manager" not in session.resources:
-        session.resources["canvas_manager"] = ipycanvas.canvas._CanvasManager()
-    return session.resources["canvas_manager"]
-
-
-class _Layers(ipycanvas.MultiCanvas):
-    """A MultiCanvas whose layers use ``manager``: MultiCanvas itself always gives its layers the global one."""
-
-    def __init__(self, manager: Any, count: int) -> None:
-        extra = {} if manager is None else {"_canvas_manager": manager}
-        layers = [ipycanvas.Canvas(width=1, height=1, **extra) for _ in range(count)]
-        # Skips MultiCanvas.__init__, which would make layers on the global manager; what it adds besides (mouse
-        # events forwarded from the top layer) is not used here: the editor has its own pointer layer.
-        ipycanvas.canvas._CanvasBase.__init__(self, _canvases=layers, width=1, height=1, **extra)
-
-
-@contextlib.contextmanager
-def _batched(canvas: ipycanvas.MultiCanvas) -> Iterator[None]:
-    """Send every draw command in the block as one message.
-
-    ``ipycanvas.hold_canvas()`` does this only for its global manager; a canvas may have its own (one per visitor of
-    a shared page), so this holds the canvas's own manager, through its private ``_caching`` flag.
-    """
-    manager = canvas._canvas_manager
-    was_caching = manager._caching
-    manager._caching = True
-    try:
-        yield
-    finally:
-        manager.flush()
-        manager._caching = was_caching
 
 
 def _heatmap_rgba(overlay: Any) -> Any:
@@ -157,7 +112,7 @@ class Image(EditedComponent):
     @traitlets.default("_canvas")
     def _make_canvas(self) -> ipycanvas.MultiCanvas:
         # Layer 0: the image as cropped/flipped/rotated; layer 1: the paint over it.
-        return _Layers(_canvas_manager_for_session(), 2)
+        return layers_for_session(2)
 
     @traitlets.validate("value")
     def _coerce_value(self, proposal: Any) -> EditedImage | None:
@@ -332,42 +287,18 @@ class Image(EditedComponent):
         view_width, view_height = max(1, round(width * scale)), max(1, round(height * scale))
         enlarge = scale > 1  # enlarged pixels stay sharp squares: an expert judges the pixels, not a blur
         resized = (view_width, view_height) != (self.view_width, self.view_height)
-        with self.hold_sync(), _batched(self._canvas):
+        with self.hold_sync(), batched(self._canvas):
             if resized:
                 self._canvas.width, self._canvas.height = view_width, view_height
                 self.overlay_png = b""  # an overlay made for another geometry would be misplaced
             if resized or replayer.source is not self._drawn_source:
                 self._canvas[0].clear()
                 shown = imaging.resize(replayer.source, view_width, view_height, smooth=not enlarge)
-                _put_lossless(self._canvas[0], shown)
+                put_lossless(self._canvas[0], shown)
                 self._drawn_source = replayer.source
             self._canvas[1].clear()
             if replayer.painted.any():
-                paint = _rgba(replayer.paint)
+                paint = rgba(replayer.paint)
                 paint[..., 3] = np.where(replayer.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
-
-
-def _put_lossless(canvas: Any, pixels: Any) -> None:
-    """Draw ``pixels`` at (0, 0) exactly: never ipycanvas's default JPEG for RGB (an expert judges the pixels).
-
-    Opaque pixels go as BMP, which costs ~2 ms to encode against ~50 ms for the PNG ``put_image_data`` would make
-    of a 512×512 photo; ipycanvas's page side decodes whatever image format the buffer holds.
-    """
-    from ipycanvas.canvas import COMMANDS
-
-    if pixels.ndim == 3 and pixels.shape[2] == 4:
-        canvas.put_image_data(pixels, 0, 0)  # RGBA: ipycanvas sends PNG, which keeps the alpha
-        return
-    canvas._canvas_manager.send_draw_command(canvas, COMMANDS["putImageData"], [0, 0], [imaging.encode_bmp(pixels)])
-
-
-def _rgba(pixels: Any) -> Any:
-    import numpy as np
-
-    if pixels.ndim == 2:
-        return np.dstack([pixels, pixels, pixels, np.full_like(pixels, 255)])
-    if pixels.shape[2] == 3:
-        return np.dstack([pixels, np.full(pixels.shape[:2], 255, dtype=np.uint8)])
-    return pixels.copy()

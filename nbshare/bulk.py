@@ -1,0 +1,124 @@
+"""Bulk runs: many input rows through the interface's queue in batches, with a progress bar, into a DataFrame."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .pipeline import Failed, run_rows
+
+if TYPE_CHECKING:
+    from .interface import Interface
+
+__all__ = ["process"]
+
+
+def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
+    """Run every row of ``inputs`` (see :meth:`Interface.process`) and return a DataFrame of inputs and outputs."""
+    import pandas as pd
+
+    rows, shown = _rows(interface, inputs)
+    bar = _ProgressBar(len(rows)) if progress else None
+    results: list[Any] = []
+    size = interface.max_batch_size
+    started = time.perf_counter()
+    for start in range(0, len(rows), size):
+        part = rows[start : start + size]
+        answered, _version = interface._queue.submit(lambda part=part: run_rows(interface, part, isolate=True)).result()
+        results.extend(answered)
+        if bar is not None:
+            bar.update(len(results), time.perf_counter() - started)
+    input_names = [c.label for c in interface._inputs]
+    output_names = [c.label if c.label not in input_names else f"{c.label} (output)" for c in interface._outputs]
+    records = []
+    for values, result in zip(shown, results, strict=True):
+        record: dict[str, Any] = dict(zip(input_names, values, strict=True))
+        failed = isinstance(result, Failed)
+        outputs = [None] * len(output_names) if failed else result
+        record.update(zip(output_names, outputs, strict=True))
+        record["error"] = _describe(result.error) if failed else None
+        records.append(record)
+    if bar is not None:
+        bar.finish(sum(isinstance(r, Failed) for r in results), time.perf_counter() - started)
+    return pd.DataFrame(records, columns=[*input_names, *output_names, "error"])
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _rows(interface: Interface, inputs: Any) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The rows to run and the input values to show for each (a folder's rows show the file paths)."""
+    from .widgets import Dataframe, Textbox
+
+    components = interface._inputs
+    names = [c.label for c in components]
+    if isinstance(inputs, str | os.PathLike) and Path(inputs).is_dir():
+        if len(components) != 1:
+            raise ValueError(f"a folder of files fits an interface with one input; this one has {len(components)}")
+        files = sorted(p for p in Path(inputs).iterdir() if p.is_file() and not p.name.startswith("."))
+        if isinstance(components[0], Textbox):
+            return [[p.read_text(encoding="utf-8", errors="replace")] for p in files], [[str(p)] for p in files]
+        return [[str(p)] for p in files], [[str(p)] for p in files]
+    if hasattr(inputs, "iloc") and hasattr(inputs, "columns"):
+        if len(components) == 1 and isinstance(components[0], Dataframe) and names[0] not in inputs.columns:
+            frames = [[inputs.iloc[[i]].reset_index(drop=True)] for i in range(len(inputs))]
+            return frames, frames  # a table input: each row of the DataFrame is one one-row table
+        if all(name in inputs.columns for name in names):
+            columns = [inputs[name].tolist() for name in names]
+        elif len(inputs.columns) == len(names):
+            columns = [inputs.iloc[:, i].tolist() for i in range(len(names))]
+        else:
+            have = ", ".join(map(str, inputs.columns))
+            raise ValueError(f"the DataFrame needs a column per input ({', '.join(names)}); it has {have}")
+        rows = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(inputs))]
+        return rows, rows
+    if isinstance(inputs, str) or not isinstance(inputs, Sequence):
+        raise TypeError(
+            "process() takes a list of input rows, a DataFrame with a column per input, or a folder of files; "
+            f"got {type(inputs).__name__}"
+        )
+    rows = []
+    for number, row in enumerate(inputs, start=1):
+        one_item_row = isinstance(row, list | tuple) and len(row) == 1
+        values = list(row) if isinstance(row, list | tuple) and (len(names) > 1 or one_item_row) else [row]
+        if len(values) != len(names):
+            raise ValueError(f"row {number} has {len(values)} value(s) but the interface has {len(names)} input(s)")
+        rows.append(values)
+    return rows, rows
+
+
+class _ProgressBar:
+    """A progress bar in the notebook cell (nothing outside a notebook)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._widgets: Any = None
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        if getattr(get_ipython(), "kernel", None) is None:
+            return
+        import ipywidgets
+        from IPython.display import display
+
+        self._bar = ipywidgets.IntProgress(value=0, min=0, max=max(total, 1), description="Processing")
+        self._text = ipywidgets.Label(f"0 / {total:,} rows")
+        self._widgets = ipywidgets.HBox([self._bar, self._text])
+        display(self._widgets)
+
+    def update(self, done: int, seconds: float) -> None:
+        if self._widgets is not None:
+            self._bar.value = done
+            rate = done / seconds if seconds > 0 else 0.0
+            self._text.value = f"{done:,} / {self.total:,} rows · {rate:,.0f} rows/s"
+
+    def finish(self, failed: int, seconds: float) -> None:
+        if self._widgets is not None:
+            self._bar.bar_style = "warning" if failed else "success"
+            note = f" · {failed:,} failed (see the error column)" if failed else ""
+            self._text.value = f"{self.total:,} rows in {seconds:.1f} s{note}"

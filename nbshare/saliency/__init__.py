@@ -1,0 +1,17 @@
+"""Explanations of an answer: occlusion (any model), gradients (torch), or the researcher's own function."""
+
+from __future__ import annotations
+
+from .methods import Gradient, Occlusion, resolve_interpretation
+from .occlusion import InputExplanation
+from .runner import Cancelled, ExplainRun, Explanation
+
+__all__ = [
+    "Cancelled",
+    "ExplainRun",
+    "Explanation",
+    "Gradient",
+    "InputExplanation",
+    "Occlusion",
+    "resolve_interpretation",
+]

@@ -1,0 +1,170 @@
+"""Run one explanation: its work goes through the interface's queue in batches, with progress and cancelling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._errors import InputError
+from ..pipeline import prepare, run_rows
+from .gradient import gradient_chunks
+from .methods import Gradient, Occlusion
+from .occlusion import InputExplanation, perturbations
+from .target import Target, find_target
+
+if TYPE_CHECKING:
+    from ..interface import Interface
+
+__all__ = ["Cancelled", "ExplainRun", "Explanation"]
+
+Progress = Callable[[int, int], None]
+
+
+class Cancelled(Exception):
+    """The explanation was cancelled before it finished."""
+
+
+@dataclass
+class Explanation:
+    """What made the answer: one :class:`InputExplanation` per explained input."""
+
+    target: str
+    inputs: list[InputExplanation] = field(default_factory=list)
+    evaluations: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        notes = "; ".join(f"{e.name}: {e.note}" for e in self.inputs if e.note)
+        return f"What moves {self.target} ({self.evaluations} model calls, {self.seconds:.1f} s). {notes}".strip()
+
+
+class ExplainRun:
+    """One explanation of ``values`` running on its own thread; ``future`` holds the :class:`Explanation`."""
+
+    def __init__(self, interface: Interface, values: list[Any], on_progress: Progress | None = None) -> None:
+        self._interface = interface
+        self._values = list(values)
+        self._on_progress = on_progress or (lambda _done, _total: None)
+        self._cancelled = threading.Event()
+        self.future: Future[Explanation] = Future()
+        self.future.set_running_or_notify_cancel()
+        threading.Thread(target=self._run, name="nbshare-explain", daemon=True).start()
+
+    def cancel(self) -> None:
+        """Stop after the batch running now; nothing more is sent to the model."""
+        self._cancelled.set()
+
+    def _run(self) -> None:
+        try:
+            self.future.set_result(self._explain())
+        except BaseException as error:  # reported to the viewer; the thread must end cleanly
+            self.future.set_exception(error)
+
+    def _on_queue(self, job: Callable[[], Any]) -> Any:
+        if self._cancelled.is_set():
+            raise Cancelled
+        future = self._interface._queue.submit(job)
+        while True:
+            try:
+                return future.result(timeout=0.05)
+            except TimeoutError:
+                if self._cancelled.is_set() and future.cancel():
+                    raise Cancelled from None
+
+    def _explain(self) -> Explanation:
+        interface, values = self._interface, self._values
+        started = time.perf_counter()
+        spec = interface.interpretation
+
+        def answer() -> tuple[list[Any], list[Any]]:
+            (outputs,), _version = run_rows(interface, [values], isolate=False)
+            return outputs, prepare(interface, values)
+
+        outputs, args = self._on_queue(answer)
+        target = find_target(interface, outputs)
+        if isinstance(spec, Occlusion):
+            inputs, calls = self._occlusion(spec, target)
+        elif isinstance(spec, Gradient):
+            chunks, combine = gradient_chunks(spec, interface, args, target, interface.max_batch_size)
+            inputs, calls = combine(self._run_chunks(chunks)), spec.samples
+        else:
+            inputs, calls = [*self._custom(spec, args)], 1
+        if not inputs:
+            raise InputError("nothing here can be explained: give an image, text, a table or numeric inputs")
+        return Explanation(target.describe(), inputs, calls + 1, time.perf_counter() - started)
+
+    def _run_chunks(self, chunks: list[tuple[int, Callable[[], Any]]]) -> list[Any]:
+        total = sum(size for size, _job in chunks)
+        done, results = 0, []
+        self._on_progress(0, total)
+        for size, job in chunks:
+            results.append(self._on_queue(job))
+            done += size
+            self._on_progress(done, total)
+        return results
+
+    def _occlusion(self, settings: Occlusion, target: Target) -> tuple[list[InputExplanation], int]:
+        interface, values = self._interface, self._values
+        plans = perturbations(settings, interface._inputs, values, interface.examples)
+        order = [(plan, i) for plan in plans for i in range(plan.count)]
+        size = interface.max_batch_size
+
+        def job(part: list[tuple[Any, int]]) -> list[float]:
+            rows = []
+            for plan, i in part:
+                row = list(values)
+                row[plan.input_index] = plan.make(i)
+                rows.append(row)
+            results, _version = run_rows(interface, rows, isolate=False)
+            return [target.score(outputs) for outputs in results]
+
+        chunks = [(len(part), lambda part=part: job(part)) for part in _slices(order, size)]
+        scores = np.concatenate([np.asarray(s, dtype=np.float64) for s in self._run_chunks(chunks)] or [np.zeros(0)])
+        explained, position = [], 0
+        for plan in plans:
+            drops = target.base - scores[position : position + plan.count]
+            position += plan.count
+            result = plan.combine(drops)
+            if result is not None:
+                explained.append(result)
+        return explained, len(order)
+
+    def _custom(self, spec: Callable[..., Any], args: list[Any]) -> list[InputExplanation]:
+        interface = self._interface
+        result = self._on_queue(lambda: spec(*args))
+        items = list(result) if isinstance(result, list | tuple) else [result]
+        if len(items) != len(interface._inputs):
+            raise ValueError(
+                f"the interpretation function must return one explanation per input ({len(interface._inputs)}), "
+                f"got {len(items)}"
+            )
+        explained = []
+        features: list[tuple[str, float | None]] = []
+        for component, item in zip(interface._inputs, items, strict=True):
+            if item is None:
+                continue
+            if isinstance(item, int | float) and not isinstance(item, bool):
+                features.append((component.label, float(item)))
+            elif isinstance(item, np.ndarray) and item.ndim == 2:
+                explained.append(InputExplanation(component.label, "image", map=item.astype(np.float64)))
+            elif isinstance(item, list | tuple):
+                pieces = [(str(token), None if score is None else float(score)) for token, score in item]
+                explained.append(InputExplanation(component.label, "tokens", pieces=pieces))
+            else:
+                raise ValueError(
+                    f"{component.label}: an explanation is a 2-D array (image), a list of (token, score) pairs "
+                    f"(text) or a number (a feature); got {type(item).__name__}"
+                )
+        if features:
+            explained.append(InputExplanation("Inputs", "features", pieces=features))
+        return explained
+
+
+def _slices(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
