@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import Failed, run_rows
+from .pipeline import Failed, run_rows, user_message
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -39,15 +39,11 @@ def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
         failed = isinstance(result, Failed)
         outputs = [None] * len(output_names) if failed else result
         record.update(zip(output_names, outputs, strict=True))
-        record["error"] = _describe(result.error) if failed else None
+        record["error"] = user_message(result.error) if failed else None
         records.append(record)
     if bar is not None:
         bar.finish(sum(isinstance(r, Failed) for r in results), time.perf_counter() - started)
     return pd.DataFrame(records, columns=[*input_names, *output_names, "error"])
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _rows(interface: Interface, inputs: Any) -> tuple[list[list[Any]], list[list[Any]]]:

@@ -12,11 +12,18 @@ if TYPE_CHECKING:
     from .interface import Interface
     from .widgets import Component
 
-__all__ = ["Failed", "finish", "prepare", "run_one", "run_rows"]
+__all__ = ["Failed", "OutputError", "finish", "prepare", "run_one", "run_rows", "user_message"]
 
 
 class OutputError(ValueError):
     """The function's result does not fit the interface's outputs; the message says what to return."""
+
+
+def user_message(error: BaseException) -> str:
+    """What a viewer reads: our own input/output messages as they are, others as 'Type: message'."""
+    if isinstance(error, InputError | OutputError):
+        return str(error)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import ipywidgets
 
 from ._log import log_exception
 from .flagging import FlagError, flag_view
+from .pipeline import user_message
 from .server.comms import current_session
 from .widgets import Component, InputError
 from .widgets.actions import Actions
@@ -22,15 +23,6 @@ if TYPE_CHECKING:
     from .interface import Interface
 
 LIVE_DEBOUNCE_SECONDS = 0.25
-
-
-def _user_message(error: BaseException) -> str:
-    """What the viewer reads: our own input/output messages as they are, others as 'Type: message'."""
-    from .interface import OutputError
-
-    if isinstance(error, InputError | OutputError):
-        return str(error)
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class InterfaceView:
@@ -175,7 +167,7 @@ class InterfaceView:
                 log_exception(f"{self._interface!r} raised while answering a viewer", error)
             for component in self.outputs:
                 component.value = component.empty_value()
-            self.status.message = _user_message(error)
+            self.status.message = user_message(error)
             self.status.state = "error"
             return
         outputs, elapsed, version = future.result()

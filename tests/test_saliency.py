@@ -51,7 +51,7 @@ def test_occlusion_map_peaks_in_the_region_the_model_reads() -> None:
     outside[16 - 8 : 32 + 8, 40 - 8 : 56 + 8] = 0  # patches are 8 px: beyond their reach the model sees no change
     assert np.abs(outside).max() == 0
     assert "bright" in explanation.target
-    # 15 × 15 patches of 8 px at stride 4, 16 per call: batched, not one call per patch.
+    # 15 x 15 patches of 8 px at stride 4, 16 per call: batched, not one call per patch.
     assert sum(calls[1:]) == 225 and max(calls) == 16 and len(calls) == 1 + 15
 
 
@@ -97,12 +97,12 @@ def test_gradient_map_of_a_small_cnn_lies_in_the_region() -> None:
         assert heat.shape == (64, 64)
         row, column = np.unravel_index(np.argmax(heat), heat.shape)
         assert _in_region(row, column, margin=1)
-        inside = heat[15:33, 39:57].sum()  # the region and the 3×3 convolution's one-pixel reach
+        inside = heat[15:33, 39:57].sum()  # the region and the 3x3 convolution's one-pixel reach
         assert inside / heat.sum() > 0.999
 
 
 def test_gradient_needs_a_torch_module() -> None:
-    with pytest.raises(ValueError, match="needs a torch.nn.Module"):
+    with pytest.raises(ValueError, match=r"needs a torch\.nn\.Module"):
         nbshare.Interface(lambda image: "x", "image", "label", interpretation="gradient")
 
 
@@ -131,7 +131,9 @@ def test_table_features_and_numeric_inputs() -> None:
     def price(rooms, area):
         return 10 * area
 
-    iface = nbshare.Interface(price, ["number", "number"], "number", examples=[[1, 50], [3, 70]], interpretation="occlusion")
+    iface = nbshare.Interface(
+        price, ["number", "number"], "number", examples=[[1, 50], [3, 70]], interpretation="occlusion"
+    )
     (features,) = iface.explain(2, 80).inputs
     assert dict(features.pieces) == {"Rooms = 2.0": 0.0, "Area = 80.0": pytest.approx(10 * (80 - 60))}
 
