@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fcntl
+import io
 import json
 import os
 import threading
@@ -97,6 +98,10 @@ class FlagStore:
                 "original": self._write_png(value.original, f"{stem}-original"),
                 "edits": list(value.edits),
             }
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":  # a saliency map: kept exact, as .npy
+            buffer = io.BytesIO()
+            np.save(buffer, value, allow_pickle=False)
+            return {"kind": "array", "file": self._write(buffer.getvalue(), f"{stem}.npy")}
         if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim in (2, 3):
             return {"kind": "image", "file": self._write_png(value, stem)}
         if isinstance(value, bytes) and value.startswith(b"\x89PNG"):  # a rendered plot
@@ -151,6 +156,8 @@ class FlagStore:
             return Table(headers, list(entry["datatypes"]), cells, entry.get("dtypes"))
         if kind == "file":
             return FileData(entry.get("name", "file"), (self.folder / entry["file"]).read_bytes())
+        if kind == "array":
+            return np.load(self.folder / entry["file"], allow_pickle=False)
         return entry.get("value")
 
     def records(self) -> list[dict[str, Any]]:
@@ -170,7 +177,9 @@ class FlagStore:
         """One row per flag (oldest first): a column per input/output, then option, message, time, session, user,
         version, nbshare_version, id. Images are paths to PNG files (edited image in the column, the original in
         ``<name> original``, the edit log in ``<name> edits``); load one with ``PIL.Image.open(path)``. Audio is the
-        same with WAV paths (``nbshare.audio.decode_wav``), tables are DataFrames, files are paths."""
+        same with WAV paths (``nbshare.audio.decode_wav``), tables are DataFrames, files are paths. A flag sent with
+        an explanation on screen has ``<input> explanation`` columns (a saliency map as a ``.npy`` path for
+        ``numpy.load``, or ``[piece, score]`` pairs for words and features) and an ``explanation`` summary."""
         import pandas as pd
 
         rows = []
@@ -184,13 +193,15 @@ class FlagStore:
                         row[name] = tables.to_dataframe(table)
                     except InputError:  # flagged with cells that do not parse: show the text as it was
                         row[name] = pd.DataFrame(table.cells, columns=table.headers)
-                elif kind in ("image", "audio", "file"):
+                elif kind in ("image", "audio", "file", "array"):
                     row[name] = str(self.folder / entry["file"])
                     if "original" in entry:
                         row[f"{name} original"] = str(self.folder / entry["original"])
                         row[f"{name} edits"] = entry.get("edits", [])
                 else:
                     row[name] = entry.get("value")
+            if "explanation" in record:
+                row["explanation"] = record["explanation"]
             for key in ("option", "message", "time", "session", "user", "version", "nbshare_version", "id"):
                 row[key] = record.get(key)
             rows.append(row)
@@ -221,7 +232,12 @@ def flag_view(interface: Interface, view: InterfaceView, option: str | None, mes
     answered = view.answered_version is not None
     for component in view.outputs:
         values[component.label] = {"role": "output", "value": component.value if answered else None}
-    fields = {
+    explanation = view.explainer.current() if view.explainer is not None else None
+    for part in explanation.inputs if explanation is not None else []:
+        shown = part.map if part.kind == "image" else [list(piece) for piece in part.pieces]
+        values[f"{part.name} explanation"] = {"role": "explanation", "value": shown}
+    fields: dict[str, Any] = {"explanation": explanation.summary()} if explanation is not None else {}
+    fields |= {
         "option": option,
         "message": message,
         "session": view.session_id,

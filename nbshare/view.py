@@ -12,6 +12,7 @@ from ._log import log_exception
 from .flagging import FlagError, flag_view
 from .pipeline import user_message
 from .server.comms import current_session
+from .view_explain import ViewExplainer
 from .widgets import Component, InputError
 from .widgets.actions import Actions
 from .widgets.examples import Examples
@@ -56,8 +57,10 @@ class InterfaceView:
             if interface.examples
             else None
         )
+        self.explainer = ViewExplainer(interface, self) if interface.interpretation is not None else None
+        explaining = self.explainer.widgets if self.explainer else []
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
-        output_column = ipywidgets.VBox([self.status, *self.outputs, *([self.flag] if self.flag else [])])
+        output_column = ipywidgets.VBox([self.status, *self.outputs, *explaining, *([self.flag] if self.flag else [])])
         row = ipywidgets.HBox([input_column, output_column])
         self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
         self._widgets: list[ipywidgets.Widget] = [
@@ -144,6 +147,8 @@ class InterfaceView:
         """Close every widget of this view."""
         if self._live_timer is not None:
             self._live_timer.cancel()
+        if self.explainer is not None:
+            self.explainer.cancel()
         for widget in self._widgets:
             widget.close()
 

@@ -204,3 +204,60 @@ def _assert_same_label(got: dict, want: dict) -> None:
     assert [c["label"] for c in got["confidences"]] == [c["label"] for c in want["confidences"]]
     for mine, theirs in zip(got["confidences"], want["confidences"], strict=True):
         assert mine["confidence"] == pytest.approx(theirs["confidence"], rel=1e-5, abs=1e-6)
+
+
+def test_a_view_shows_the_map_on_the_image_and_flags_it_with_the_sample(tmp_path) -> None:
+    iface = nbshare.Interface(
+        _region_model(),
+        nbshare.Image(label="Scan"),
+        "label",
+        batch=True,
+        interpretation="occlusion",
+        flagging_dir=tmp_path,
+    )
+    view = iface.view()
+    view.inputs[0].value = _image()
+    view.submit().result(5)
+    explanation = view.explainer.explain().result(10)
+    image = view.inputs[0]
+    assert image.overlay_png.startswith(b"\x89PNG")
+    assert view.explainer.control.state == "done" and "bright" in view.explainer.control.summary
+    assert view.explainer.control.done == view.explainer.control.total == 225
+
+    record = view.flag_current(message="the map is right")
+    assert record is not None
+    flags = iface.flags
+    saved = np.load(flags.loc[0, "Scan explanation"])
+    np.testing.assert_array_equal(saved, explanation.inputs[0].map)
+    assert flags.loc[0, "explanation"] == explanation.summary()
+
+    image.value = image.value.with_edit({"op": "flip", "axis": "horizontal"})
+    assert image.overlay_png == b""  # a map of the unflipped image would be misplaced
+    assert view.explainer.current() is None  # and it no longer explains what is shown, so it is not flagged
+    view.flag_current()
+    assert "Scan explanation" not in iface.flag_store.records()[-1]["values"]
+
+
+def test_a_view_shows_word_scores_and_reports_errors() -> None:
+    def sentiment(text):
+        if "crash" in text:
+            raise RuntimeError("the model crashed")
+        return {"positive": 0.9 if "good" in text.split() else 0.2, "negative": 0.1}
+
+    iface = nbshare.Interface(sentiment, "text", "label", interpretation="occlusion")
+    view = iface.view()
+    view.inputs[0].value = "good film"
+    view.explainer.explain().result(10)
+    panel = view.explainer.panels["Text"]
+    assert panel.layout.display is None
+    assert [(token["text"], token["score"]) for token in panel.value["tokens"]] == [
+        ("good", pytest.approx(0.7)),
+        (" ", None),
+        ("film", 0.0),
+    ]
+    view.inputs[0].value = "crash now"
+    assert panel.layout.display == "none"
+    with pytest.raises(RuntimeError):
+        view.explainer.explain().result(10)
+    assert view.explainer.control.state == "error"
+    assert view.explainer.control.message == "RuntimeError: the model crashed"

@@ -16,6 +16,7 @@ from ._edited import EditedComponent
 from ._upload import esm_with_upload, format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
+GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
 
 
 def _heatmap_rgba(overlay: Any) -> Any:
@@ -104,6 +105,7 @@ class Image(EditedComponent):
         self._replayer: Replayer | None = None
         self._replayed: EditedImage | None = None
         self._drawn_source: Any = None
+        self._geometry: tuple[Any, ...] | None = None
         # ipycanvas keeps no picture: a browser that creates the canvas model (a reload, another client) starts
         # blank and says "client_ready"; draw everything again for it.
         self._canvas[0].on_client_ready(self._redraw)
@@ -243,7 +245,7 @@ class Image(EditedComponent):
 
     def _draw(self, value: EditedImage | None) -> None:
         if value is None:
-            self._replayer = self._replayed = self._drawn_source = None
+            self._replayer = self._replayed = self._drawn_source = self._geometry = None
             self._show_history(())
             self.overlay_png = b""
             self._canvas[0].clear()
@@ -252,6 +254,12 @@ class Image(EditedComponent):
             return
         replayer = self._replay(value)
         self._replayer, self._replayed = replayer, value
+        # An overlay (a saliency map) stays through paint and erase, so the expert can occlude where it points;
+        # a new image or a crop, flip or rotation would misplace it.
+        geometry = (id(value.original), *(repr(e) for e in effective_edits(value.edits) if e["op"] in GEOMETRY_OPS))
+        if geometry != self._geometry:
+            self.overlay_png = b""
+            self._geometry = geometry
         self._show(replayer)
         self._show_history(value.edits)
 
