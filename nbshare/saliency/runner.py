@@ -37,11 +37,18 @@ class Explanation:
     target: str
     inputs: list[InputExplanation] = field(default_factory=list)
     evaluations: int = 0
+    """Inputs the model answered (the original and every variant)."""
+    batches: int = 0
+    """Calls of the model (or jobs on the queue) they took."""
     seconds: float = 0.0
 
     def summary(self) -> str:
         notes = "; ".join(f"{e.name}: {e.note}" for e in self.inputs if e.note)
-        return f"What moves {self.target} ({self.evaluations} model calls, {self.seconds:.1f} s). {notes}".strip()
+        key = " Red marks the pixels that move it most." if any(e.kind == "image" for e in self.inputs) else ""
+        return (
+            f"What moves {self.target}: {self.evaluations:,} inputs in {self.batches:,} batches, "
+            f"{self.seconds:.1f} s.{key} {notes}"
+        ).strip()
 
 
 class ExplainRun:
@@ -52,6 +59,7 @@ class ExplainRun:
         self._values = list(values)
         self._on_progress = on_progress or (lambda _done, _total: None)
         self._cancelled = threading.Event()
+        self._batches = 0
         self.future: Future[Explanation] = Future()
         self.future.set_running_or_notify_cancel()
         threading.Thread(target=self._run, name="nbshare-explain", daemon=True).start()
@@ -87,6 +95,7 @@ class ExplainRun:
             return outputs, prepare(interface, values)
 
         outputs, args = self._on_queue(answer)
+        self._batches = 1
         target = find_target(interface, outputs)
         if isinstance(spec, Occlusion):
             inputs, calls = self._occlusion(spec, target)
@@ -97,7 +106,7 @@ class ExplainRun:
             inputs, calls = [*self._custom(spec, args)], 1
         if not inputs:
             raise InputError("nothing here can be explained: give an image, text, a table or numeric inputs")
-        return Explanation(target.describe(), inputs, calls + 1, time.perf_counter() - started)
+        return Explanation(target.describe(), inputs, calls + 1, self._batches, time.perf_counter() - started)
 
     def _run_chunks(self, chunks: list[tuple[int, Callable[[], Any]]]) -> list[Any]:
         total = sum(size for size, _job in chunks)
@@ -105,6 +114,7 @@ class ExplainRun:
         self._on_progress(0, total)
         for size, job in chunks:
             results.append(self._on_queue(job))
+            self._batches += 1
             done += size
             self._on_progress(done, total)
         return results
@@ -138,6 +148,7 @@ class ExplainRun:
     def _custom(self, spec: Callable[..., Any], args: list[Any]) -> list[InputExplanation]:
         interface = self._interface
         result = self._on_queue(lambda: spec(*args))
+        self._batches += 1
         items = list(result) if isinstance(result, list | tuple) else [result]
         if len(items) != len(interface._inputs):
             raise ValueError(
