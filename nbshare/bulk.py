@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -27,7 +28,8 @@ def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
     started = time.perf_counter()
     for start in range(0, len(rows), size):
         part = rows[start : start + size]
-        answered, _version = interface._queue.submit(lambda part=part: run_rows(interface, part, isolate=True)).result()
+        job = functools.partial(run_rows, interface, part, isolate=True)
+        answered, _version = interface._queue.submit(job).result()
         results.extend(answered)
         if bar is not None:
             bar.update(len(results), time.perf_counter() - started)

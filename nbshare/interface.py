@@ -17,15 +17,11 @@ from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
 from .pipeline import OutputError, run_one
 from .queue import InferenceQueue
 from .saliency import ExplainRun, Explanation, resolve_interpretation
+from .validation import ValidationError, ValidationReport, validate
 from .view import InterfaceView
 from .widgets import Component, resolve
-from .widgets._component import shorten
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
-
-
-class ValidationError(ValueError):
-    """Running the examples (or generated inputs) through the function failed before serving."""
 
 
 def _as_list(specs: Any) -> list[Any]:
@@ -261,24 +257,22 @@ class Interface:
         wire = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
         return ExplainRun(self, wire, on_progress).future.result()
 
-    def validate(self) -> None:
-        """Run the first example (or a generated value per input) through the whole pipeline.
+    def validate(self) -> ValidationReport:
+        """Run every example (or a generated value per input) through the whole pipeline and check each component.
 
-        Raises :class:`ValidationError` saying which input values were used and what went wrong.
+        Returns a :class:`ValidationReport` (a table in a notebook: per row and component, what it expected and what
+        it got). Raises :class:`ValidationError`, with the report as ``.report``, when anything failed.
         """
-        if self.examples:
-            values, what = self.examples[0], "example 1"
-            values = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
-        else:
-            values, what = [c.example_value() for c in self._inputs], "a generated value for each input"
-        try:
-            self._submit(values).result()
-        except Exception as error:
-            shown = ", ".join(f"{c.label}={shorten(repr(v), 40)}" for c, v in zip(self._inputs, values, strict=True))
+        report = validate(self)
+        if not report.ok:
+            first = report.problems[0]
             raise ValidationError(
-                f"checking the interface with {what} ({shown}) failed: {type(error).__name__}: {error}. "
-                "Fix the function or the outputs, or pass validate=False to serve it anyway."
-            ) from error
+                f"checking the interface with {first.row} failed at {first.role} {first.component!r}: "
+                f"{first.problem}. Fix the function or the outputs, or pass validate=False to serve it anyway.\n"
+                f"{report}",
+                report,
+            )
+        return report
 
     def launch(self, **options: Any) -> Any:
         """Serve this interface as a standalone page and return its :class:`nbshare.Link`.

@@ -127,7 +127,7 @@ class ViewExplainer:
                 continue
             panel = self.panels.get(part.name if part.kind == "tokens" else FEATURES)
             if panel is not None:
-                panel.value = panel.postprocess(part.pieces)
+                panel.set_trait("value", panel.postprocess(part.pieces))
                 panel.layout.display = None
 
     def _inputs_changed(self, _change: Any) -> None:

@@ -126,7 +126,7 @@ def test_validate_reports_what_it_tried_and_launch_serves_nothing() -> None:
         return {"yes": "known"}[text]
 
     iface = nbshare.Interface(broken, "text", "text", examples=["hello"])
-    with pytest.raises(nbshare.ValidationError, match=r"example 1 \(Text='hello'\) failed: KeyError: 'hello'"):
+    with pytest.raises(nbshare.ValidationError, match=r"example 1 failed at function 'broken': KeyError: 'hello'"):
         iface.launch(inline=False)
     assert iface._links == []
     link = iface.launch(inline=False, validate=False)

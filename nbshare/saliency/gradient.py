@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,8 @@ def gradient_chunks(
             (gradient,) = torch.autograd.grad(picked.sum(), batch)
         return gradient.sum(0).detach()
 
-    chunks = [
-        (min(batch_size, steps - first), lambda first=first: job(first, min(batch_size, steps - first)))
+    chunks: list[tuple[int, Callable[[], Any]]] = [
+        (min(batch_size, steps - first), functools.partial(job, first, min(batch_size, steps - first)))
         for first in range(0, steps, batch_size)
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import statistics
@@ -175,7 +176,7 @@ def _table(
 
     def combine(drops: np.ndarray) -> InputExplanation:
         first = table.cells[0]
-        pieces = [
+        pieces: list[tuple[str, float | None]] = [
             (f"{header} = {first[i]}", float(drop))
             for i, (header, drop) in enumerate(zip(table.headers, drops, strict=True))
         ]
@@ -235,8 +236,12 @@ def _scalars(
             ]
             return InputExplanation("Inputs", "features", pieces=pieces, note=_baseline_note(settings))
 
-        plans.append(Perturbation(index, 1, lambda _i, index=index: baselines[index], combine))
+        plans.append(Perturbation(index, 1, functools.partial(_constant, baselines[index]), combine))
     return plans
+
+
+def _constant(value: Any, _variant: int) -> Any:
+    return value
 
 
 def _baseline_note(settings: Occlusion) -> str:

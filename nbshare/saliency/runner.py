@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -103,6 +104,7 @@ class ExplainRun:
             chunks, combine = gradient_chunks(spec, interface, args, target, interface.max_batch_size)
             inputs, calls = combine(self._run_chunks(chunks)), spec.samples
         else:
+            assert callable(spec)  # resolve_interpretation allows nothing else
             inputs, calls = [*self._custom(spec, args)], 1
         if not inputs:
             raise InputError("nothing here can be explained: give an image, text, a table or numeric inputs")
@@ -134,7 +136,9 @@ class ExplainRun:
             results, _version = run_rows(interface, rows, isolate=False)
             return [target.score(outputs) for outputs in results]
 
-        chunks = [(len(part), lambda part=part: job(part)) for part in _slices(order, size)]
+        chunks: list[tuple[int, Callable[[], Any]]] = [
+            (len(part), functools.partial(job, part)) for part in _slices(order, size)
+        ]
         scores = np.concatenate([np.asarray(s, dtype=np.float64) for s in self._run_chunks(chunks)] or [np.zeros(0)])
         explained, position = [], 0
         for plan in plans:
