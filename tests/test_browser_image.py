@@ -132,6 +132,14 @@ def test_pacemaker_story_painting_over_the_device_flips_the_label(open_notebook)
     expect(app.locator(".nbshare-label-top")).to_have_text("pacemaker")
     app.screenshot(path=str(ARTIFACTS / "pacemaker-before.png"))
 
+    # Explain: where does the model look? The map lands over the frame, its hottest pixel on the device.
+    app.get_by_role("button", name="Explain").click()
+    expect(app.locator(".nbshare-explain-feedback")).to_contain_text("What moves the confidence in 'pacemaker'")
+    expect(app.locator("img.nbshare-heatmap")).to_be_visible()
+    hottest = "np.unravel_index(iface._views[-1].explainer.latest.inputs[0].map.argmax(), (128, 128))"
+    assert kernel.eval(f"bool(devices[0][{hottest}])")
+    app.screenshot(path=str(ARTIFACTS / "pacemaker-explain.png"))
+
     # Where the device is, as fractions of the frame: the expert sees it; the test asks the kernel.
     ys, xs = kernel.eval("[v.tolist() for v in np.nonzero(devices[0])]")
     points = sorted(zip(xs, ys, strict=True))
