@@ -261,3 +261,14 @@ def test_a_view_shows_word_scores_and_reports_errors() -> None:
         view.explainer.explain().result(10)
     assert view.explainer.control.state == "error"
     assert view.explainer.control.message == "RuntimeError: the model crashed"
+
+
+def test_batches_of_a_large_image_stay_within_the_memory_bound(monkeypatch) -> None:
+    from nbshare.saliency import runner
+
+    calls: list[int] = []
+    monkeypatch.setattr(runner, "BATCH_BYTES", 64 * 64 * 3 * 5)  # five variants of the 64x64 test image
+    iface = nbshare.Interface(_region_model(calls), "image", "label", batch=True, max_batch_size=32,
+                              interpretation="occlusion")  # fmt: skip
+    iface.explain(_image())
+    assert max(calls[1:]) == 5 and sum(calls[1:]) == 225

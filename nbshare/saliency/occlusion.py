@@ -45,7 +45,9 @@ class Perturbation:
     input_index: int
     count: int
     make: Callable[[int], Any]
-    combine: Callable[[np.ndarray], InputExplanation]
+    combine: Callable[[np.ndarray], InputExplanation | None]
+    variant_bytes: int = 0
+    """Memory one variant takes (images), so a batch of variants of a large image stays within bounds."""
 
 
 def perturbations(
@@ -100,7 +102,7 @@ def _image(settings: Occlusion, index: int, name: str, value: Any) -> Perturbati
         note = f"{len(boxes)} patches of {patch}×{patch} px, stride {stride}"
         return InputExplanation(name, "image", map=total / np.maximum(covered, 1), note=note)
 
-    return Perturbation(index, len(boxes), make, combine)
+    return Perturbation(index, len(boxes), make, combine, pixels.nbytes)
 
 
 def _starts(length: int, patch: int, stride: int) -> list[int]:

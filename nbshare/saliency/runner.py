@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Cancelled", "ExplainRun", "Explanation"]
 
 Progress = Callable[[int, int], None]
+BATCH_BYTES = 256 * 1024 * 1024
 
 
 class Cancelled(Exception):
@@ -125,7 +126,9 @@ class ExplainRun:
         interface, values = self._interface, self._values
         plans = perturbations(settings, interface._inputs, values, interface.examples)
         order = [(plan, i) for plan in plans for i in range(plan.count)]
-        size = interface.max_batch_size
+        largest = max((plan.variant_bytes for plan in plans), default=0)
+        # Variants of a 12-megapixel photo are 36 MB each: a batch of them is kept under BATCH_BYTES.
+        size = max(1, min(interface.max_batch_size, BATCH_BYTES // max(largest, 1)))
 
         def job(part: list[tuple[Any, int]]) -> list[float]:
             rows = []
