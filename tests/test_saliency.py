@@ -272,3 +272,27 @@ def test_batches_of_a_large_image_stay_within_the_memory_bound(monkeypatch) -> N
                               interpretation="occlusion")  # fmt: skip
     iface.explain(_image())
     assert max(calls[1:]) == 5 and sum(calls[1:]) == 225
+
+
+def test_superpixels_follow_edges_and_occlusion_by_superpixel_finds_the_disc() -> None:
+    from nbshare.saliency.superpixels import superpixels
+
+    rows, columns = np.mgrid[0:120, 0:160]
+    disc = (rows - 60) ** 2 + (columns - 100) ** 2 < 30**2
+    pixels = np.full((120, 160, 3), 40, dtype=np.uint8)
+    pixels[disc] = 210
+    pixels = pixels + np.random.default_rng(0).integers(0, 15, pixels.shape).astype(np.uint8)
+    labels = superpixels(pixels, 40)
+    assert labels.shape == (120, 160) and 20 <= labels.max() + 1 <= 60
+    purity = [max(disc[labels == k].mean(), 1 - disc[labels == k].mean()) for k in range(labels.max() + 1)]
+    assert min(purity) > 0.9  # each region lies on one side of the disc's edge
+
+    def disc_model(image):
+        level = float(np.asarray(image)[disc].mean()) / 255
+        return {"disc": level, "none": 1 - level}
+
+    iface = nbshare.Interface(disc_model, "image", "label", interpretation=nbshare.Occlusion(segments=40))
+    explanation = iface.explain(pixels)
+    heat = explanation.inputs[0].map
+    assert heat[disc].mean() > 0 and heat[~disc].max() <= heat[disc].min() + 1e-9
+    assert "superpixels" in explanation.summary()

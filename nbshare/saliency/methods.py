@@ -17,9 +17,10 @@ FILLS = ("mean", "black", "gray", "white")
 @dataclass(frozen=True)
 class Occlusion:
     """Hide one part of the input at a time and measure how much the answer drops: for an image a square patch
-    (``patch`` pixels, moved by ``stride``; by default an eighth and a sixteenth of the image's longer side) filled
-    with ``fill`` ("mean" colour of the image, "black", "gray", "white" or an RGB tuple); for text one word; for a
-    table or numeric inputs one feature, replaced by ``baselines[name]`` or else its median over the examples.
+    (``patch`` pixels, moved by ``stride``; by default an eighth and a sixteenth of the image's longer side) or, with
+    ``segments=n``, about n superpixels (regions of similar colour that follow the image's edges), filled with ``fill``
+    ("mean" colour of the image, "black", "gray", "white" or an RGB tuple); for text one word; for a table or
+    numeric inputs one feature, replaced by ``baselines[name]`` or else its median over the examples.
 
     The score of a part is the drop in the predicted class's confidence (or in a Number output) when it is hidden.
     """
@@ -28,12 +29,13 @@ class Occlusion:
     stride: int | None = None
     fill: str | tuple[int, ...] = "mean"
     baselines: dict[str, Any] | None = None
+    segments: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("patch", "stride"):
+        for name in ("patch", "stride", "segments"):
             size = getattr(self, name)
             if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-                raise ValueError(f"Occlusion({name}=...) must be a whole number of pixels >= 1, got {size!r}")
+                raise ValueError(f"Occlusion({name}=...) must be a whole number >= 1, got {size!r}")
         if isinstance(self.fill, str) and self.fill not in FILLS:
             raise ValueError(
                 f"Occlusion(fill=...) must be one of {', '.join(FILLS)} or an RGB tuple, got {self.fill!r}"

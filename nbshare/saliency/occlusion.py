@@ -16,6 +16,7 @@ from .. import tables
 from ..edits import EditedImage
 from ..tables import Table
 from .methods import Occlusion
+from .superpixels import superpixels
 
 if TYPE_CHECKING:
     from ..widgets import Component
@@ -80,6 +81,8 @@ def perturbations(
 
 def _image(settings: Occlusion, index: int, name: str, value: Any) -> Perturbation:
     pixels = value.edited() if isinstance(value, EditedImage) else np.asarray(value)
+    if settings.segments is not None:
+        return _segments(settings, index, name, pixels)
     height, width = pixels.shape[:2]
     patch = min(settings.patch or max(1, round(max(height, width) / 8)), height, width)
     stride = settings.stride or max(1, patch // 2)
@@ -103,6 +106,23 @@ def _image(settings: Occlusion, index: int, name: str, value: Any) -> Perturbati
         return InputExplanation(name, "image", map=total / np.maximum(covered, 1), note=note)
 
     return Perturbation(index, len(boxes), make, combine, pixels.nbytes)
+
+
+def _segments(settings: Occlusion, index: int, name: str, pixels: np.ndarray) -> Perturbation:
+    assert settings.segments is not None
+    labels = superpixels(pixels, settings.segments)
+    count = int(labels.max()) + 1
+    fill = _fill(settings.fill, pixels)
+
+    def make(i: int) -> np.ndarray:
+        hidden = pixels.copy()
+        hidden[labels == i] = fill
+        return hidden
+
+    def combine(drops: np.ndarray) -> InputExplanation:
+        return InputExplanation(name, "image", map=drops[labels], note=f"{count} superpixels")
+
+    return Perturbation(index, count, make, combine, pixels.nbytes)
 
 
 def _starts(length: int, patch: int, stride: int) -> list[int]:
