@@ -6,6 +6,7 @@ import hashlib
 import inspect
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -14,8 +15,8 @@ from typing import Any
 from .adapters import adapt_model, check_inputs, detect_model_type
 from .batching import batch_caller, one_row_of
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
-from .pipeline import OutputError, run_one
-from .queue import InferenceQueue
+from .pipeline import Failed, OutputError, run_one, run_rows
+from .queue import InferenceQueue, RowFailed
 from .saliency import ExplainRun, Explanation, resolve_interpretation
 from .validation import ValidationError, ValidationReport, validate
 from .view import InterfaceView
@@ -228,7 +229,15 @@ class Interface:
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _submit(self, values: list[Any], on_start: Callable[[], None] | None = None) -> Future[Any]:
+        if self.batch:  # rows from several viewers waiting at once go through fn as one batch
+            return self._queue.submit_row(self._run_batch, values, on_start, limit=self.max_batch_size)
         return self._queue.submit(lambda: run_one(self, values), on_start)
+
+    def _run_batch(self, rows: list[list[Any]]) -> list[Any]:
+        started = time.perf_counter()
+        results, version = run_rows(self, rows, isolate=True)
+        elapsed = time.perf_counter() - started
+        return [RowFailed(r.error) if isinstance(r, Failed) else (r, elapsed, version) for r in results]
 
     def process(self, inputs: Any, *, progress: bool = True) -> Any:
         """Run many inputs through the interface and return a pandas DataFrame of inputs, outputs and errors.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +85,41 @@ def test_wrong_inputs_say_what_process_takes() -> None:
         iface.process([(1, 2), (3,)])
     with pytest.raises(ValueError, match="a column per input"):
         iface.process(pd.DataFrame({"a": [1], "b": [2], "c": [3]}))
+
+
+def test_viewers_waiting_together_share_one_batched_call() -> None:
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def shout(texts):
+        calls.append(list(texts))
+        if len(calls) == 1:
+            started.set()
+            release.wait(5)
+        if "boom" in texts and len(texts) == 1:
+            raise ValueError("boom is not a word")
+        if "boom" in texts:
+            raise ValueError("a bad row in the batch")
+        return [text.upper() for text in texts]
+
+    iface = nbshare.Interface(shout, "text", "text", batch=True, max_batch_size=3)
+    views = [iface.view() for _ in range(6)]
+    for view, text in zip(views, ["first", "a", "b", "boom", "c", "d"], strict=True):
+        view.inputs[0].value = text
+    first = views[0].submit()
+    assert started.wait(5)
+    waiting = [view.submit() for view in views[1:]]
+    assert views[4].status.state == "queued" and views[4].status.ahead == 3
+    release.set()
+    first.result(5)
+    for future in waiting:
+        future.exception(5)
+    deadline = time.monotonic() + 5  # the views update in the futures' callbacks, just after the results
+    while any(v.status.state not in ("done", "error") for v in views) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls[0] == ["first"] and calls[1] == ["a", "b", "boom"]  # three waiting rows, one call
+    assert [v.outputs[0].value for v in views] == ["FIRST", "A", "B", "", "C", "D"]
+    assert views[3].status.message == "ValueError: boom is not a word"  # the bad row fails alone
+    assert views[2].status.state == "done"
