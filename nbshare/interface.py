@@ -16,7 +16,7 @@ from .adapters import adapt_model, check_inputs, detect_model_type
 from .batching import batch_caller, one_row_of
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
 from .pipeline import Failed, OutputError, run_one, run_rows
-from .queue import InferenceQueue, RowFailed
+from .queue import InferenceQueue
 from .saliency import ExplainRun, Explanation, resolve_interpretation
 from .validation import ValidationError, ValidationReport, validate
 from .view import InterfaceView
@@ -237,7 +237,7 @@ class Interface:
         started = time.perf_counter()
         results, version = run_rows(self, rows, isolate=True)
         elapsed = time.perf_counter() - started
-        return [RowFailed(r.error) if isinstance(r, Failed) else (r, elapsed, version) for r in results]
+        return [r if isinstance(r, Failed) else (r, elapsed, version) for r in results]
 
     def process(self, inputs: Any, *, progress: bool = True) -> Any:
         """Run many inputs through the interface and return a pandas DataFrame of inputs, outputs and errors.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InputError
+from .queue import Failed
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -24,13 +24,6 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, InputError | OutputError):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-@dataclass(frozen=True)
-class Failed:
-    """A row that failed, in a batch whose other rows did not: the error it raised."""
-
-    error: BaseException
 
 
 def prepare(interface: Interface, values: list[Any]) -> list[Any]:

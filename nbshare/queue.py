@@ -9,19 +9,18 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["InferenceQueue", "RowFailed", "RowsRunner"]
+__all__ = ["Failed", "InferenceQueue", "RowsRunner"]
 
 
 RowsRunner = Callable[[list[Any]], list[Any]]
-"""Runs many rows in one call; returns per row a result, or a :class:`RowFailed` for a row that failed alone."""
+"""Runs many rows in one call; returns per row a result, or a :class:`Failed` for a row that failed alone."""
 
 
-class RowFailed(Exception):
-    """A row of a batch that failed alone; ``error`` is what it raised."""
+@dataclass(frozen=True)
+class Failed:
+    """A row that failed, in a batch whose other rows did not: the error it raised."""
 
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
+    error: BaseException
 
 
 class InferenceQueue:
@@ -118,7 +117,7 @@ class InferenceQueue:
                 member.future.set_exception(error)
             return
         for member, result in zip(batch, results, strict=True):
-            if isinstance(result, RowFailed):
+            if isinstance(result, Failed):
                 member.future.set_exception(result.error)
             else:
                 member.future.set_result(result)
