@@ -88,18 +88,23 @@ def _sklearn(estimator: Any) -> Callable[..., Any]:
     return predict
 
 
-def _torch(module: Any) -> Callable[..., Any]:
+def torch_batch_of_one(value: Any) -> Any:
+    """``value`` as a torch module receives it: a tensor with a batch dimension of one (whole-number scalars as int64,
+    everything else as float32); text and other objects unchanged."""
     import numpy as np
     import torch
 
-    def as_tensor(value: Any) -> Any:
-        if isinstance(value, torch.Tensor):
-            return value.unsqueeze(0)
-        if isinstance(value, numbers.Number) or hasattr(value, "__array__") or isinstance(value, list | tuple):
-            array = np.asarray(value)
-            dtype = torch.int64 if array.dtype.kind in "iu" and array.ndim == 0 else torch.float32
-            return torch.as_tensor(array, dtype=dtype).unsqueeze(0)
-        return value  # text and other objects reach the module unchanged
+    if isinstance(value, torch.Tensor):
+        return value.unsqueeze(0)
+    if isinstance(value, numbers.Number) or hasattr(value, "__array__") or isinstance(value, list | tuple):
+        array = np.asarray(value)
+        dtype = torch.int64 if array.dtype.kind in "iu" and array.ndim == 0 else torch.float32
+        return torch.as_tensor(array, dtype=dtype).unsqueeze(0)
+    return value
+
+
+def _torch(module: Any) -> Callable[..., Any]:
+    import torch
 
     def as_numpy(value: Any) -> Any:
         if isinstance(value, torch.Tensor):
@@ -111,7 +116,7 @@ def _torch(module: Any) -> Callable[..., Any]:
     def forward(*args: Any) -> Any:
         module.eval()
         with torch.no_grad():
-            return as_numpy(module(*(as_tensor(arg) for arg in args)))
+            return as_numpy(module(*(torch_batch_of_one(arg) for arg in args)))
 
     return forward
 

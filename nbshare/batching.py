@@ -144,23 +144,18 @@ def _stack_keras(model: Any, columns: list[list[Any]]) -> list[Any]:
 
 
 def _stack_torch(module: Any, columns: list[list[Any]]) -> list[Any]:
-    import numpy as np
     import torch
+
+    from .adapters import torch_batch_of_one
 
     tensors = []
     for values in columns:
-        if not all(isinstance(v, numbers.Number | torch.Tensor) or hasattr(v, "__array__") for v in values):
+        rows = [torch_batch_of_one(v) for v in values]  # each row exactly as the module gets it alone
+        if not all(isinstance(row, torch.Tensor) for row in rows):
             raise _CannotStack  # text and other objects: the module takes them one at a time
-        if all(isinstance(v, torch.Tensor) for v in values):
-            arrays = list(values)
-        else:  # as for one row: whole-number scalars stay int64, everything else becomes float32
-            numpy_values = [np.asarray(v) for v in values]
-            scalars_of_ints = all(a.ndim == 0 and a.dtype.kind in "iu" for a in numpy_values)
-            dtype = torch.int64 if scalars_of_ints else torch.float32
-            arrays = [torch.as_tensor(a, dtype=dtype) for a in numpy_values]
-        if len({tuple(a.shape) for a in arrays}) != 1:
+        if len({(tuple(row.shape), row.dtype) for row in rows}) != 1:
             raise _CannotStack
-        tensors.append(torch.stack(arrays))
+        tensors.append(torch.cat(rows))
     module.eval()
     with torch.no_grad():
         output = module(*tensors)

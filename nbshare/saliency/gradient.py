@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..adapters import torch_batch_of_one
 from .methods import Gradient
 from .occlusion import InputExplanation
 
@@ -35,7 +36,7 @@ def gradient_chunks(
     name = interface._inputs[image_index].label
     module = interface._fn
     image = torch.as_tensor(np.asarray(args[image_index]), dtype=torch.float32)
-    others = [_as_batch_of_one(value) for value in args]
+    others = [torch_batch_of_one(value) for value in args]
     class_index = _class_index(interface, target)
     steps = settings.samples
     sigma = settings.noise * float(image.max() - image.min() or 255.0)
@@ -81,16 +82,6 @@ def gradient_chunks(
         return [InputExplanation(name, "image", map=heat, note=note)]
 
     return chunks, combine
-
-
-def _as_batch_of_one(value: Any) -> Any:
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return value.unsqueeze(0)
-    array = np.asarray(value)
-    dtype = torch.int64 if array.dtype.kind in "iu" and array.ndim == 0 else torch.float32
-    return torch.as_tensor(array, dtype=dtype).unsqueeze(0)
 
 
 def _class_index(interface: Interface, target: Target) -> int | None:
