@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import statistics
@@ -41,14 +40,25 @@ class InputExplanation:
 
 @dataclass
 class Perturbation:
-    """``count`` variants of one input (``make(i)`` builds variant ``i``) and how their score drops combine."""
+    """``count`` variants of the input row (``vary(i, values)`` is variant ``i`` of ``values``) and how their score
+    drops combine."""
 
-    input_index: int
     count: int
-    make: Callable[[int], Any]
-    combine: Callable[[np.ndarray], InputExplanation | None]
+    vary: Callable[[int, list[Any]], list[Any]]
+    combine: Callable[[np.ndarray], InputExplanation]
     variant_bytes: int = 0
     """Memory one variant takes (images), so a batch of variants of a large image stays within bounds."""
+
+
+def _replacing(index: int, make: Callable[[int], Any]) -> Callable[[int, list[Any]], list[Any]]:
+    """Variants of a row in which input ``index`` is ``make(i)``."""
+
+    def vary(i: int, values: list[Any]) -> list[Any]:
+        row = list(values)
+        row[index] = make(i)
+        return row
+
+    return vary
 
 
 def perturbations(
@@ -105,7 +115,7 @@ def _image(settings: Occlusion, index: int, name: str, value: Any) -> Perturbati
         note = f"{len(boxes)} patches of {patch}×{patch} px, stride {stride}"
         return InputExplanation(name, "image", map=total / np.maximum(covered, 1), note=note)
 
-    return Perturbation(index, len(boxes), make, combine, pixels.nbytes)
+    return Perturbation(len(boxes), _replacing(index, make), combine, pixels.nbytes)
 
 
 def _segments(settings: Occlusion, index: int, name: str, pixels: np.ndarray) -> Perturbation:
@@ -122,7 +132,7 @@ def _segments(settings: Occlusion, index: int, name: str, pixels: np.ndarray) ->
     def combine(drops: np.ndarray) -> InputExplanation:
         return InputExplanation(name, "image", map=drops[labels], note=f"{count} superpixels")
 
-    return Perturbation(index, count, make, combine, pixels.nbytes)
+    return Perturbation(count, _replacing(index, make), combine, pixels.nbytes)
 
 
 def _starts(length: int, patch: int, stride: int) -> list[int]:
@@ -166,7 +176,7 @@ def _words(index: int, name: str, text: str) -> Perturbation:
             pieces.append((text[position:], None))
         return InputExplanation(name, "tokens", pieces=pieces, note=f"each of {len(spans)} words left out in turn")
 
-    return Perturbation(index, len(spans), make, combine)
+    return Perturbation(len(spans), _replacing(index, make), combine)
 
 
 # -- tables and numeric features -------------------------------------------------------------------
@@ -204,7 +214,7 @@ def _table(
         ]
         return InputExplanation(component.label, "features", pieces=pieces, note=_baseline_note(settings))
 
-    return Perturbation(index, len(table.headers), make, combine)
+    return Perturbation(len(table.headers), _replacing(index, make), combine)
 
 
 def _typical_text(texts: list[str], datatype: str, table: Table) -> str:
@@ -245,25 +255,22 @@ def _scalars(
             if others:
                 baselines[index] = statistics.mode(others)
     shown = [i for i in indices if i in baselines]
-    scores: dict[int, float] = {}
-    plans = []
-    for position, index in enumerate(shown):
+    if not shown:
+        return []
 
-        def combine(drops: np.ndarray, index: int = index, last: bool = position == len(shown) - 1) -> Any:
-            scores[index] = float(drops[0])
-            if not last:
-                return None
-            pieces: list[tuple[str, float | None]] = [
-                (f"{components[i].label} = {values[i]}", scores.get(i)) for i in indices
-            ]
-            return InputExplanation("Inputs", "features", pieces=pieces, note=_baseline_note(settings))
+    def vary(i: int, row: list[Any]) -> list[Any]:
+        varied = list(row)
+        varied[shown[i]] = baselines[shown[i]]
+        return varied
 
-        plans.append(Perturbation(index, 1, functools.partial(_constant, baselines[index]), combine))
-    return plans
+    def combine(drops: np.ndarray) -> InputExplanation:
+        scores = dict(zip(shown, map(float, drops), strict=True))
+        pieces: list[tuple[str, float | None]] = [
+            (f"{components[i].label} = {values[i]}", scores.get(i)) for i in indices
+        ]
+        return InputExplanation("Inputs", "features", pieces=pieces, note=_baseline_note(settings))
 
-
-def _constant(value: Any, _variant: int) -> Any:
-    return value
+    return [Perturbation(len(shown), vary, combine)]
 
 
 def _baseline_note(settings: Occlusion) -> str:

@@ -131,11 +131,7 @@ class ExplainRun:
         size = max(1, min(interface.max_batch_size, BATCH_BYTES // max(largest, 1)))
 
         def job(part: list[tuple[Any, int]]) -> list[float]:
-            rows = []
-            for plan, i in part:
-                row = list(values)
-                row[plan.input_index] = plan.make(i)
-                rows.append(row)
+            rows = [plan.vary(i, values) for plan, i in part]
             results, _version = run_rows(interface, rows, isolate=False)
             return [target.score(outputs) for outputs in results]
 
@@ -147,9 +143,7 @@ class ExplainRun:
         for plan in plans:
             drops = target.base - scores[position : position + plan.count]
             position += plan.count
-            result = plan.combine(drops)
-            if result is not None:
-                explained.append(result)
+            explained.append(plan.combine(drops))
         return explained, len(order)
 
     def _custom(self, spec: Callable[..., Any], args: list[Any]) -> list[InputExplanation]:
