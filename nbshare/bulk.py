@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import Failed, run_rows, user_message
+from .pipeline import Failed, input_row, run_rows, user_message
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -79,13 +79,7 @@ def _rows(interface: Interface, inputs: Any) -> tuple[list[list[Any]], list[list
             "process() takes a list of input rows, a DataFrame with a column per input, or a folder of files; "
             f"got {type(inputs).__name__}"
         )
-    rows = []
-    for number, row in enumerate(inputs, start=1):
-        one_item_row = isinstance(row, list | tuple) and len(row) == 1
-        values = list(row) if isinstance(row, list | tuple) and (len(names) > 1 or one_item_row) else [row]
-        if len(values) != len(names):
-            raise ValueError(f"row {number} has {len(values)} value(s) but the interface has {len(names)} input(s)")
-        rows.append(values)
+    rows = [input_row(row, len(names), f"row {number}") for number, row in enumerate(inputs, start=1)]
     return rows, rows
 
 

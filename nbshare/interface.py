@@ -15,7 +15,7 @@ from typing import Any
 from .adapters import adapt_model, check_inputs, detect_model_type
 from .batching import batch_caller, one_row_of
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
-from .pipeline import Failed, OutputError, run_one, run_rows
+from .pipeline import Failed, OutputError, input_row, run_one, run_rows
 from .queue import InferenceQueue
 from .saliency import ExplainRun, Explanation, resolve_interpretation
 from .validation import ValidationError, ValidationReport, validate
@@ -200,13 +200,7 @@ class Interface:
             raise TypeError("examples must be a list of rows, one value per input")
         rows = []
         for number, row in enumerate(examples, start=1):
-            # One input: each example is the value itself, or a one-item row [value] as with several inputs.
-            one_item_row = isinstance(row, list | tuple) and len(row) == 1
-            values = list(row) if isinstance(row, list | tuple) and (len(self._inputs) > 1 or one_item_row) else [row]
-            if len(values) != len(self._inputs):
-                raise ValueError(
-                    f"example {number} has {len(values)} value(s) but the interface has {len(self._inputs)} input(s)"
-                )
+            values = input_row(row, len(self._inputs), f"example {number}")
             for component, value in zip(self._inputs, values, strict=True):
                 try:
                     component.preprocess(component.postprocess(value))

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .interface import Interface
     from .widgets import Component
 
-__all__ = ["Failed", "OutputError", "finish", "prepare", "run_one", "run_rows", "user_message"]
+__all__ = ["Failed", "OutputError", "finish", "input_row", "prepare", "run_one", "run_rows", "user_message"]
 
 
 class OutputError(ValueError):
@@ -24,6 +24,15 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, InputError | OutputError):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def input_row(row: Any, count: int, what: str) -> list[Any]:
+    """One value per input from ``row``; with one input, ``row`` may be the value itself or a one-item row."""
+    one_item_row = isinstance(row, list | tuple) and len(row) == 1
+    values = list(row) if isinstance(row, list | tuple) and (count > 1 or one_item_row) else [row]
+    if len(values) != count:
+        raise ValueError(f"{what} has {len(values)} value(s) but the interface has {count} input(s)")
+    return values
 
 
 def prepare(interface: Interface, values: list[Any]) -> list[Any]:
