@@ -258,7 +258,7 @@ class Interface:
         if len(values) != len(self._inputs):
             raise TypeError(f"explain() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
         wire = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
-        return ExplainRun(self, wire, on_progress).future.result()
+        return ExplainRun(self, wire, on_progress).start().future.result()
 
     def validate(self) -> ValidationReport:
         """Run every example (or a generated value per input) through the whole pipeline and check each component.

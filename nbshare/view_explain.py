@@ -68,6 +68,7 @@ class ViewExplainer:
             self._set(state="running", done=0, total=0, message="", summary="")
             run = ExplainRun(self._interface, values, on_progress=lambda done, total: self._progress(run, done, total))
             self._run = run
+            run.start()  # after `run` is bound: its progress callback refers to it
         shown: Future[Explanation] = Future()
         run.future.add_done_callback(lambda future: self._finished(run, values, future, shown))
         return shown

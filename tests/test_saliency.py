@@ -160,7 +160,7 @@ def test_an_explanation_can_be_cancelled_between_batches() -> None:
 
     iface = nbshare.Interface(slow, "image", "label", batch=True, max_batch_size=4, interpretation="occlusion")
     seen: list[tuple[int, int]] = []
-    run = ExplainRun(iface, [_image()], lambda done, total: seen.append((done, total)))
+    run = ExplainRun(iface, [_image()], lambda done, total: seen.append((done, total))).start()
     while len(calls) < 4:
         threading.Event().wait(0.01)
     run.cancel()
@@ -296,3 +296,24 @@ def test_superpixels_follow_edges_and_occlusion_by_superpixel_finds_the_disc() -
     heat = explanation.inputs[0].map
     assert heat[disc].mean() > 0 and heat[~disc].max() <= heat[disc].min() + 1e-9
     assert "superpixels" in explanation.summary()
+
+
+def test_the_explain_button_never_races_its_own_progress_callback() -> None:
+    # The run reports progress from its own thread; it must never call back before the view knows the run
+    # (it once failed about one press in twelve with "cannot access free variable 'run'").
+    def price(rooms, area):
+        return 10 * area
+
+    iface = nbshare.Interface(price, ["number", "number"], "number", examples=[[1, 50], [3, 70]],
+                              interpretation="occlusion")  # fmt: skip
+    view = iface.view()
+    view.inputs[0].value, view.inputs[1].value = 2, 80
+    failures = []
+    for _ in range(200):
+        try:
+            view.explainer.explain().result(10)
+        except Exception as error:
+            failures.append(repr(error))
+        assert view.explainer.control.state == "done", view.explainer.control.message
+    assert failures == []
+

@@ -54,7 +54,12 @@ class Explanation:
 
 
 class ExplainRun:
-    """One explanation of ``values`` running on its own thread; ``future`` holds the :class:`Explanation`."""
+    """One explanation of ``values``, run on its own thread once :meth:`start` is called; ``future`` holds the
+    :class:`Explanation`.
+
+    The thread starts only on :meth:`start`, so whoever holds the run (and its progress callback) knows it before
+    the first progress report arrives.
+    """
 
     def __init__(self, interface: Interface, values: list[Any], on_progress: Progress | None = None) -> None:
         self._interface = interface
@@ -64,7 +69,11 @@ class ExplainRun:
         self._batches = 0
         self.future: Future[Explanation] = Future()
         self.future.set_running_or_notify_cancel()
+
+    def start(self) -> ExplainRun:
+        """Start the work on its own thread; returns the run."""
         threading.Thread(target=self._run, name="nbshare-explain", daemon=True).start()
+        return self
 
     def cancel(self) -> None:
         """Stop after the batch running now; nothing more is sent to the model."""
