@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import nbshare
-from nbshare import audio
+from nbshare.values import sound as audio
 
 from harness import CHROMIUM_ARGS, chromium_path
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ._errors import InputError
-from .audio import EditedAudio, replay_audio
-from .edits import EditedImage, replay
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
 from .saliency import Explanation, Gradient, Occlusion
+from .values.edits import EditedImage, replay
+from .values.sound import EditedAudio, replay_audio
 from .widgets import (
     HTML,
     JSON,

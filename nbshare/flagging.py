@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import audio, imaging, tables
 from ._errors import InputError
-from .audio import EditedAudio
-from .edits import EditedImage
-from .tables import Table
+from .values import imaging, tables
+from .values import sound as audio
+from .values.edits import EditedImage
+from .values.sound import EditedAudio
+from .values.tables import Table
 from .widgets.file import FileData
 
 if TYPE_CHECKING:
     from .interface import Interface
-    from .view import InterfaceView
+    from .ui.view import InterfaceView
 
 __all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
 

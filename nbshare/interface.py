@@ -12,14 +12,14 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from .adapters import adapt_model, check_inputs, detect_model_type
-from .batching import batch_caller, one_row_of
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
-from .pipeline import Failed, OutputError, input_row, run_one, run_rows
-from .queue import InferenceQueue
+from .runtime.adapters import adapt_model, check_inputs, detect_model_type
+from .runtime.batching import batch_caller, one_row_of
+from .runtime.pipeline import Failed, OutputError, input_row, run_one, run_rows
+from .runtime.queue import InferenceQueue
+from .runtime.validation import ValidationError, ValidationReport, validate
 from .saliency import ExplainRun, Explanation, resolve_interpretation
-from .validation import ValidationError, ValidationReport, validate
-from .view import InterfaceView
+from .ui.view import InterfaceView
 from .widgets import Component, resolve
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
@@ -243,7 +243,7 @@ class Interface:
         row that raises gets its message in the ``error`` column and empty outputs; the others are kept. Shows a
         progress bar in a notebook unless ``progress=False``.
         """
-        from .bulk import process
+        from .runtime.bulk import process
 
         return process(self, inputs, progress=progress)
 
@@ -324,7 +324,7 @@ class Interface:
 
     def inbox(self) -> Any:
         """A live widget of the flags, newest first, with thumbnails, messages and a Load action."""
-        from .inbox import Inbox
+        from .ui.inbox import Inbox
 
         return Inbox(self)
 
@@ -333,7 +333,7 @@ class Interface:
 
         ``record`` is a record from the store or a flag id (the ``id`` column of ``iface.flags``).
         """
-        from .inbox import load_flag
+        from .ui.inbox import load_flag
 
         return load_flag(self, record)
 

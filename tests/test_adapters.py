@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nbshare
-from nbshare.adapters import adapt_model, detect_model_type
+from nbshare.runtime.adapters import adapt_model, detect_model_type
 
 
 @pytest.fixture(scope="module")

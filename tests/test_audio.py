@@ -11,7 +11,8 @@ import pytest
 import scipy.io.wavfile
 
 import nbshare
-from nbshare import InputError, audio
+from nbshare import InputError
+from nbshare.values import sound as audio
 
 RATE = 16_000
 

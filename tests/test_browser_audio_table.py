@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from test_browser_share import Visitor
 
 import nbshare
-from nbshare import audio
+from nbshare.values import sound as audio
 
 from conftest import ARTIFACTS
 
@@ -23,7 +23,7 @@ RATE = 16_000
 SETUP = """
 import numpy as np, pandas as pd, nbshare
 import nbshare
-from nbshare import audio
+from nbshare.values import sound as audio
 RATE = 16_000
 tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * RATE) / RATE)).astype(np.float32)
 open('tone.wav', 'wb').write(audio.encode_wav(tone, RATE, float32=True))

@@ -191,7 +191,7 @@ class TestJSONAndRichText:
         assert "javascript" not in html.html
 
     def test_header_title_is_inline_markdown_with_html_escaped(self):
-        from nbshare.widgets.header import Header
+        from nbshare.ui.header import Header
 
         header = Header(title="**Sentiment** <img src=x onerror=alert(1)>", description="# not a title")
         assert header.title_html == "<strong>Sentiment</strong> &lt;img src=x onerror=alert(1)&gt;"

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 import nbshare
-from nbshare.edits import check_edit, effective_edits
-from nbshare.imaging import load_image, to_array
+from nbshare.values.edits import check_edit, effective_edits
+from nbshare.values.imaging import load_image, to_array
 
 
 @pytest.fixture

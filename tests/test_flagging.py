@@ -221,7 +221,7 @@ def test_the_inbox_shows_flags_live_newest_first_and_load_reproduces_one(tmp_pat
 
 
 def test_audio_tables_files_plots_and_highlights_are_stored_and_loaded_back(tmp_path: Path) -> None:
-    from nbshare import audio
+    from nbshare.values import sound as audio
 
     rate = 8_000
     tone = (0.4 * np.sin(np.arange(rate) / 3)).astype(np.float32)

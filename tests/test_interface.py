@@ -8,7 +8,7 @@ import time
 import pytest
 
 import nbshare
-from nbshare.queue import InferenceQueue
+from nbshare.runtime.queue import InferenceQueue
 
 
 def wait_until(predicate, timeout=5.0):

@@ -264,7 +264,7 @@ def test_a_view_shows_word_scores_and_reports_errors() -> None:
 
 
 def test_batches_of_a_large_image_stay_within_the_memory_bound(monkeypatch) -> None:
-    from nbshare.saliency import runner
+    from nbshare.saliency import explain_run as runner
 
     calls: list[int] = []
     monkeypatch.setattr(runner, "BATCH_BYTES", 64 * 64 * 3 * 5)  # five variants of the 64x64 test image

@@ -8,7 +8,7 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 
 import nbshare
-from nbshare.server.comms import CommSession, current_session, session_scope
+from nbshare._routing import CommSession, current_session, session_scope
 
 
 class Page:

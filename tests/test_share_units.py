@@ -11,9 +11,9 @@ import pytest
 from PIL import Image as PILImage
 
 import nbshare
-from nbshare.imaging import encode_bmp
 from nbshare.server.access import Access
 from nbshare.server.frames import FrameError, decode_frame, encode_frame
+from nbshare.values.imaging import encode_bmp
 
 
 def test_frames_round_trip_with_buffers() -> None:

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import nbshare
-from nbshare import InputError, tables
+from nbshare import InputError
+from nbshare.values import tables
 
 
 def page(component: nbshare.Dataframe, **content: object) -> None:

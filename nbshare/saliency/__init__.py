@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .explain_run import Cancelled, ExplainRun, Explanation
 from .methods import Gradient, Occlusion, resolve_interpretation
 from .occlusion import InputExplanation
-from .runner import Cancelled, ExplainRun, Explanation
 
 __all__ = [
     "Cancelled",

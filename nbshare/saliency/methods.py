@@ -102,6 +102,6 @@ def resolve_interpretation(spec: Any, interface: Interface) -> Interpretation | 
 
 
 def _kind(interface: Interface) -> str:
-    from ..adapters import detect_model_type
+    from ..runtime.adapters import detect_model_type
 
     return interface._forced_model_type or detect_model_type(interface._fn)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tables
-from ..edits import EditedImage
-from ..tables import Table
+from ..values import tables
+from ..values.edits import EditedImage
+from ..values.tables import Table
 from .methods import Occlusion
 from .superpixels import superpixels
 

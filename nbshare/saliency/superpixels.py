@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import imaging
+from ..values import imaging
 
 __all__ = ["superpixels"]
 

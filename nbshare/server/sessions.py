@@ -11,13 +11,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._log import log_exception
-from .comms import CommSession, session_scope
+from .._routing import CommSession, session_scope
 from .frames import encode_frame
 from .guard import check_page_message
 
 if TYPE_CHECKING:
     from ..interface import Interface
-    from ..view import InterfaceView
+    from ..ui.view import InterfaceView
 
 __all__ = ["VisitorSession"]
 

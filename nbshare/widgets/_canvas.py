@@ -9,7 +9,7 @@ from typing import Any
 
 import ipycanvas
 
-from .. import imaging
+from ..values import imaging
 
 __all__ = ["batched", "layers_for_session", "put_lossless", "rgba"]
 
@@ -20,7 +20,7 @@ def _canvas_manager_for_session() -> Any:
     In the notebook, ipycanvas's global one. For a visitor of a shared page, one of their own, made inside their
     session so its comm goes to their page (the global one talks to the notebook only).
     """
-    from ..server.comms import current_session
+    from .._routing import current_session
 
     session = current_session()
     if session is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets
 
-from ..edits import resolve_history
+from ..values.edits import resolve_history
 from ._component import Component, InputError
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .. import audio
-from ..audio import EditedAudio
+from ..values import sound as audio
+from ..values.sound import EditedAudio
 from ._component import InputError
 from ._edited import EditedComponent
 from ._upload import PartsReceiver, esm_with_upload, format_bytes, temporary_path

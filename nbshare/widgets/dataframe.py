@@ -6,8 +6,8 @@ from typing import Any
 
 import traitlets
 
-from .. import tables
-from ..tables import DATATYPES, Table
+from ..values import tables
+from ..values.tables import DATATYPES, Table
 from ._component import JS_DIR, Component, InputError, shorten
 
 

@@ -8,8 +8,8 @@ import ipycanvas
 import traitlets
 from ipywidgets import widget_serialization
 
-from .. import imaging
-from ..edits import EditedImage, Replayer, check_edit, effective_edits
+from ..values import imaging
+from ..values.edits import EditedImage, Replayer, check_edit, effective_edits
 from ._canvas import batched, layers_for_session, put_lossless, rgba
 from ._component import InputError
 from ._edited import EditedComponent

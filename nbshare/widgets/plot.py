@@ -51,7 +51,7 @@ class Plot(Component):
     def example_value(self) -> bytes:
         import numpy as np
 
-        from .. import imaging
+        from ..values import imaging
 
         return imaging.encode_png(np.full((8, 8, 3), 255, dtype=np.uint8))
 

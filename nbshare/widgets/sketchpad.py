@@ -6,7 +6,7 @@ from typing import Any
 
 import traitlets
 
-from ..edits import EditedImage
+from ..values.edits import EditedImage
 from .image import Image
 
 

@@ -6,7 +6,7 @@ import anywidget
 import traitlets
 
 from .._html import render_markdown, render_markdown_inline
-from ._component import JS_DIR
+from ..widgets._component import JS_DIR
 
 
 class Header(anywidget.AnyWidget):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from . import imaging
-from .flagging import FlagStore, _read_png
-from .widgets._component import shorten
+from ..flagging import FlagStore, _read_png
+from ..values import imaging
+from ..widgets._component import shorten
 
 if TYPE_CHECKING:
-    from .interface import Interface
+    from ..interface import Interface
     from .view import InterfaceView
 
 __all__ = ["Inbox"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .pipeline import Failed, input_row, run_rows, user_message
 
 if TYPE_CHECKING:
-    from .interface import Interface
+    from ..interface import Interface
 
 __all__ = ["process"]
 
@@ -50,7 +50,7 @@ def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
 
 def _rows(interface: Interface, inputs: Any) -> tuple[list[list[Any]], list[list[Any]]]:
     """The rows to run and the input values to show for each (a folder's rows show the file paths)."""
-    from .widgets import Dataframe, Textbox
+    from ..widgets import Dataframe, Textbox
 
     components = interface._inputs
     names = [c.label for c in components]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InputError
+from .._errors import InputError
 from .queue import Failed
 
 if TYPE_CHECKING:
-    from .interface import Interface
-    from .widgets import Component
+    from ..interface import Interface
+    from ..widgets import Component
 
 __all__ = ["Failed", "OutputError", "finish", "input_row", "prepare", "run_one", "run_rows", "user_message"]
 

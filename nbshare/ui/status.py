@@ -5,7 +5,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from ._component import JS_DIR
+from ..widgets._component import JS_DIR
 
 
 class Status(anywidget.AnyWidget):

@@ -8,12 +8,12 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..widgets._component import shorten
 from .pipeline import split_outputs, user_message
-from .widgets._component import shorten
 
 if TYPE_CHECKING:
-    from .interface import Interface
-    from .widgets import Component
+    from ..interface import Interface
+    from ..widgets import Component
 
 __all__ = ["Check", "ValidationError", "ValidationReport", "describe", "validate"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._errors import InputError
-from ..pipeline import prepare, run_rows
+from ..runtime.pipeline import prepare, run_rows
 from .gradient import gradient_chunks
 from .methods import Gradient, Occlusion
 from .occlusion import InputExplanation, perturbations

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import InputError
+from .._errors import InputError
 
 __all__ = ["DATATYPES", "Table", "cell_problem", "format_cell", "parse_cell", "table_from", "to_dataframe"]
 

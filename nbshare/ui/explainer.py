@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from ._log import log_exception
-from .pipeline import user_message
-from .saliency import Cancelled, ExplainRun, Explanation
-from .widgets import Checkbox, Dataframe, Dropdown, HighlightedText, Image, Number, Radio, Slider, Textbox
-from .widgets.explain import ExplainControl
+from .._log import log_exception
+from ..runtime.pipeline import user_message
+from ..saliency import Cancelled, ExplainRun, Explanation
+from ..widgets import Checkbox, Dataframe, Dropdown, HighlightedText, Image, Number, Radio, Slider, Textbox
+from .explain_control import ExplainControl
 
 if TYPE_CHECKING:
-    from .interface import Interface
+    from ..interface import Interface
     from .view import InterfaceView
 
 FEATURES = "features"

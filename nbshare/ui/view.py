@@ -8,20 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from ._log import log_exception
-from .flagging import FlagError, flag_view
-from .pipeline import user_message
-from .server.comms import current_session
-from .view_explain import ViewExplainer
-from .widgets import Component, InputError
-from .widgets.actions import Actions
-from .widgets.examples import Examples
-from .widgets.flag import FlagControl
-from .widgets.header import Header
-from .widgets.status import Status
+from .._log import log_exception
+from .._routing import current_session
+from ..flagging import FlagError, flag_view
+from ..runtime.pipeline import user_message
+from ..widgets import Component, InputError
+from .actions import Actions
+from .examples import Examples
+from .explainer import ViewExplainer
+from .flag_control import FlagControl
+from .header import Header
+from .status import Status
 
 if TYPE_CHECKING:
-    from .interface import Interface
+    from ..interface import Interface
 
 LIVE_DEBOUNCE_SECONDS = 0.25
 

@@ -8,7 +8,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ._component import JS_DIR
+from ..widgets._component import JS_DIR
 
 
 class ExplainControl(anywidget.AnyWidget):

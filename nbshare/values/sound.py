@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InputError
+from .._errors import InputError
 from .edits import effective_edits
 
 __all__ = ["EditedAudio", "check_audio_edit", "decode_wav", "encode_wav", "replay_audio", "snr_db", "to_clip"]

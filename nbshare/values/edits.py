@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InputError
+from .._errors import InputError
 
 if TYPE_CHECKING:
     import numpy as np

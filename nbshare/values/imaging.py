@@ -6,7 +6,7 @@ import io
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InputError
+from .._errors import InputError
 
 if TYPE_CHECKING:
     import numpy as np
