@@ -1,4 +1,5 @@
-"""Build hook: bundle the standalone page's widget manager with esbuild (npm) into nbshare/js/host/dist."""
+"""Build hook: bundle the front end with esbuild (npm): each component module into nbshare/js/dist, and the standalone
+page's widget manager into nbshare/js/host/dist."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ class HostBundleHook(BuildHookInterface):  # type: ignore[type-arg]
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError(
-                "building nbshare needs Node.js and npm (the shared page's widget manager is bundled with esbuild); "
-                "install Node.js 18 or newer, or install nbshare from a published wheel"
+                "building nbshare needs Node.js and npm (the components' front-end modules and the shared page's "
+                "widget manager are bundled with esbuild); install Node.js 18 or newer, or install nbshare from a "
+                "published wheel"
             )
         lock = root / "package-lock.json"
         installed = root / "node_modules" / ".package-lock.json"
         if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
         subprocess.run([npm, "run", "build"], cwd=root, check=True)
+        build_data["artifacts"].append("nbshare/js/dist/")
         build_data["artifacts"].append("nbshare/js/host/dist/")

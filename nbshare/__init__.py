@@ -2,73 +2,37 @@
 
 from __future__ import annotations
 
+from . import widgets
 from ._errors import InputError
+from ._version import __version__
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
 from .saliency import Explanation, Gradient, Occlusion
 from .values.edits import EditedImage, replay
 from .values.sound import EditedAudio, replay_audio
-from .widgets import (
-    HTML,
-    JSON,
-    Audio,
-    Checkbox,
-    Component,
-    Dataframe,
-    Dropdown,
-    File,
-    HighlightedText,
-    Image,
-    Label,
-    Markdown,
-    Number,
-    Plot,
-    Radio,
-    Sketchpad,
-    Slider,
-    Text,
-    Textbox,
-)
-
-__version__ = "0.1.0"
+from .widgets import *  # noqa: F403 (the components, from the one registry in nbshare.widgets)
+from .widgets import Component
 
 __all__ = [
-    "HTML",
-    "JSON",
-    "Audio",
-    "Checkbox",
     "Component",
-    "Dataframe",
-    "Dropdown",
     "EditedAudio",
     "EditedImage",
     "Explanation",
-    "File",
     "FlagError",
     "Gradient",
-    "HighlightedText",
-    "Image",
     "InputError",
     "Interface",
-    "Label",
     "Link",
-    "Markdown",
-    "Number",
     "Occlusion",
     "OutputError",
-    "Plot",
-    "Radio",
     "ShareError",
-    "Sketchpad",
-    "Slider",
-    "Text",
-    "Textbox",
     "ValidationError",
     "__version__",
     "export_csv",
     "load_flags",
     "replay",
     "replay_audio",
+    *(cls.__name__ for cls in widgets.COMPONENTS),
 ]
 
 

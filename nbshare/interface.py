@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
-from .runtime.adapters import adapt_model, check_inputs, detect_model_type
-from .runtime.batching import batch_caller, one_row_of
-from .runtime.pipeline import Failed, OutputError, input_row, run_one, run_rows
+from .runtime.adapters import detect_model_type
+from .runtime.model import Model
+from .runtime.pipeline import OutputError, Pipeline, input_row
 from .runtime.queue import InferenceQueue
-from .runtime.validation import ValidationError, ValidationReport, validate
-from .saliency import ExplainRun, Explanation, resolve_interpretation
+from .runtime.runner import Runner
+from .runtime.validation import ValidationError
+from .saliency import resolve_interpretation
+from .ui.spec import Flagging, ViewSpec
 from .ui.view import InterfaceView
 from .widgets import Component, resolve
+
+if TYPE_CHECKING:
+    from .runtime.validation import ValidationReport
+    from .saliency import Explanation
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
 
@@ -111,9 +114,6 @@ class Interface:
         self.title = title
         self.description = description
         self.live = bool(live)
-        self._preprocess = preprocess
-        self._postprocess = postprocess
-        self._queue = InferenceQueue(concurrency_limit)
         self._views: list[InterfaceView] = []
         self._links: list[Any] = []
         self.flagging = bool(flagging)
@@ -133,18 +133,23 @@ class Interface:
             raise ValueError("an Interface needs at least one output, e.g. outputs='text'")
         self._forced_model_type = model_type
         kind = model_type or detect_model_type(fn)
-        self._inputs = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
-        self._outputs = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
-        self.swap(fn, version)
+        inputs_ = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
+        outputs_ = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
+        self._pipeline = Pipeline(
+            inputs_, outputs_, self._adapt(fn, version, inputs_, outputs_), preprocess, postprocess
+        )
+        self._runner = Runner(
+            self._pipeline, InferenceQueue(concurrency_limit), batch=self.batch, max_batch_size=max_batch_size
+        )
         self.examples = self._check_examples(examples)
-        self.interpretation = resolve_interpretation(interpretation, self)
+        self.interpretation = resolve_interpretation(interpretation, self._pipeline)
 
     # -- construction ------------------------------------------------------------------------------
 
     @property
     def fn(self) -> Any:
         """The function or model behind the interface; assigning a new one takes effect for every viewer."""
-        return self._fn
+        return self._pipeline.model.obj
 
     @fn.setter
     def fn(self, model: Any) -> None:
@@ -153,20 +158,38 @@ class Interface:
     def swap(self, model: Any, version: str | None = None) -> None:
         """Use ``model`` for every answer from now on, in every open view and shared page, under ``version``
         (default: a fingerprint of the model). Flags record which version answered."""
-        kind = self._forced_model_type or detect_model_type(model)
-        call = adapt_model(model, kind)
-        check_inputs(model, kind, len(self._inputs), [c.label for c in self._inputs])
-        caller = batch_caller(model, kind, call, self.batch, len(self._outputs))
-        if self.batch and kind == "pyfunc":
-            call = one_row_of(caller)
-        # The callables and the version change together, so a running call always reports the version it used.
-        self._fn = model
-        self._model = (call, caller, version or _fingerprint(model))
+        # One frozen Model replaces the other: a running call always reports the version it used.
+        self._pipeline.model = self._adapt(model, version, self._pipeline.inputs, self._pipeline.outputs)
+
+    def _adapt(self, model: Any, version: str | None, inputs: list[Component], outputs: list[Component]) -> Model:
+        return Model.adapt(
+            model,
+            model_type=self._forced_model_type,
+            batch=self.batch,
+            input_labels=[c.label for c in inputs],
+            n_outputs=len(outputs),
+            version=version,
+        )
 
     @property
     def version(self) -> str:
         """The version answering now: the one given to ``Interface(version=)``/``swap``, or a fingerprint."""
-        return self._model[2]
+        return self._pipeline.model.version
+
+    @property
+    def runner(self) -> Runner:
+        """The pipeline and the one queue every viewer's requests go through (what views and the server use)."""
+        return self._runner
+
+    @property
+    def inputs(self) -> list[Component]:
+        """The input components as configured (each viewer gets clones of them)."""
+        return list(self._pipeline.inputs)
+
+    @property
+    def outputs(self) -> list[Component]:
+        """The output components as configured (each viewer gets clones of them)."""
+        return list(self._pipeline.outputs)
 
     @staticmethod
     def _input_names(fn: Any, kind: str, count: int) -> list[str]:
@@ -200,8 +223,8 @@ class Interface:
             raise TypeError("examples must be a list of rows, one value per input")
         rows = []
         for number, row in enumerate(examples, start=1):
-            values = input_row(row, len(self._inputs), f"example {number}")
-            for component, value in zip(self._inputs, values, strict=True):
+            values = input_row(row, len(self._pipeline.inputs), f"example {number}")
+            for component, value in zip(self._pipeline.inputs, values, strict=True):
                 try:
                     component.preprocess(component.postprocess(value))
                 except Exception as error:
@@ -217,21 +240,11 @@ class Interface:
         The call waits its turn in the same queue as every viewer. Returns the postprocessed output
         (a list when there are several outputs). Exceptions from ``fn`` propagate unchanged.
         """
-        if len(values) != len(self._inputs):
-            raise TypeError(f"predict() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
-        outputs, *_ = self._submit(list(values)).result()
+        count = len(self._pipeline.inputs)
+        if len(values) != count:
+            raise TypeError(f"predict() takes {count} value(s), one per input; got {len(values)}")
+        outputs, *_ = self._runner.submit(list(values)).result()
         return outputs[0] if len(outputs) == 1 else outputs
-
-    def _submit(self, values: list[Any], on_start: Callable[[], None] | None = None) -> Future[Any]:
-        if self.batch:  # rows from several viewers waiting at once go through fn as one batch
-            return self._queue.submit_row(self._run_batch, values, on_start, limit=self.max_batch_size)
-        return self._queue.submit(lambda: run_one(self, values), on_start)
-
-    def _run_batch(self, rows: list[list[Any]]) -> list[Any]:
-        started = time.perf_counter()
-        results, version = run_rows(self, rows, isolate=True)
-        elapsed = time.perf_counter() - started
-        return [r if isinstance(r, Failed) else (r, elapsed, version) for r in results]
 
     def process(self, inputs: Any, *, progress: bool = True) -> Any:
         """Run many inputs through the interface and return a pandas DataFrame of inputs, outputs and errors.
@@ -245,7 +258,7 @@ class Interface:
         """
         from .runtime.bulk import process
 
-        return process(self, inputs, progress=progress)
+        return process(self._runner, inputs, progress=progress)
 
     def explain(self, *values: Any, on_progress: Callable[[int, int], None] | None = None) -> Explanation:
         """Explain the answer for ``values`` (one per input) with the interface's ``interpretation``.
@@ -255,10 +268,14 @@ class Interface:
         """
         if self.interpretation is None:
             raise ValueError("this interface has no interpretation; create it with interpretation='occlusion'")
-        if len(values) != len(self._inputs):
-            raise TypeError(f"explain() takes {len(self._inputs)} value(s), one per input; got {len(values)}")
-        wire = [c.postprocess(v) for c, v in zip(self._inputs, values, strict=True)]
-        return ExplainRun(self, wire, on_progress).start().future.result()
+        from .saliency import ExplainRun
+
+        inputs = self._pipeline.inputs
+        if len(values) != len(inputs):
+            raise TypeError(f"explain() takes {len(inputs)} value(s), one per input; got {len(values)}")
+        wire = [c.postprocess(v) for c, v in zip(inputs, values, strict=True)]
+        run = ExplainRun(self._runner, self.interpretation, self.examples, wire, on_progress)
+        return run.start().future.result()
 
     def validate(self) -> ValidationReport:
         """Run every example (or a generated value per input) through the whole pipeline and check each component.
@@ -266,7 +283,9 @@ class Interface:
         Returns a :class:`ValidationReport` (a table in a notebook: per row and component, what it expected and what
         it got). Raises :class:`ValidationError`, with the report as ``.report``, when anything failed.
         """
-        report = validate(self)
+        from .runtime.validation import validate
+
+        report = validate(self._runner, self.examples)
         if not report.ok:
             first = report.problems[0]
             raise ValidationError(
@@ -297,7 +316,14 @@ class Interface:
 
     def view(self) -> InterfaceView:
         """A new, independent widget tree of this interface (what each viewer gets)."""
-        view = InterfaceView(self)
+        flagging = (
+            Flagging(self.flagging_options, self.max_flag_message_chars, lambda: self.flag_store)
+            if self.flagging
+            else None
+        )
+        spec = ViewSpec(self._runner, self.examples, self.title, self.description, self.live, flagging,
+                        self.interpretation, on_close=self._forget_view)  # fmt: skip
+        view = InterfaceView(spec)
         self._views.append(view)
         return view
 
@@ -306,7 +332,7 @@ class Interface:
     @property
     def name(self) -> str:
         """The interface's name in file names: its title, else the function's name, as a slug."""
-        raw = self.title or getattr(self._fn, "__name__", None) or type(self._fn).__name__
+        raw = self.title or self._pipeline.model.name
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower()
         return slug[:60] or "interface"
 
@@ -326,16 +352,28 @@ class Interface:
         """A live widget of the flags, newest first, with thumbnails, messages and a Load action."""
         from .ui.inbox import Inbox
 
-        return Inbox(self)
+        return Inbox(self.flag_store, self.load_flag)
 
     def load_flag(self, record: dict[str, Any] | str) -> InterfaceView:
         """Put a flag's inputs (images with their edits) into the notebook's newest view and run the model.
 
         ``record`` is a record from the store or a flag id (the ``id`` column of ``iface.flags``).
         """
-        from .ui.inbox import load_flag
+        from .ui.inbox import inputs_of
 
-        return load_flag(self, record)
+        if isinstance(record, str):
+            matches = [r for r in self.flag_store.records() if r.get("id") == record]
+            if not matches:
+                raise KeyError(f"no flag with id {record!r}")
+            record = matches[0]
+        views = [view for view in self._views if view.session_id == "notebook"]
+        view = views[-1] if views else self.view()
+        values = inputs_of(record, self.flag_store)
+        for component in view.inputs:
+            if component.label in values:
+                component.value = values[component.label]
+        view.submit()
+        return view
 
     def _forget_view(self, view: InterfaceView) -> None:
         if view in self._views:
@@ -354,17 +392,7 @@ class Interface:
         self._views.clear()
 
     def __repr__(self) -> str:
-        name = getattr(self._fn, "__name__", type(self._fn).__name__)
-        inputs = ", ".join(type(c).__name__ for c in self._inputs)
-        outputs = ", ".join(type(c).__name__ for c in self._outputs)
+        name = self._pipeline.model.name
+        inputs = ", ".join(type(c).__name__ for c in self._pipeline.inputs)
+        outputs = ", ".join(type(c).__name__ for c in self._pipeline.outputs)
         return f"Interface({name}, inputs=[{inputs}], outputs=[{outputs}])"
-
-
-def _fingerprint(model: Any) -> str:
-    """A short name that changes when the function's code or the model object changes."""
-    code = getattr(model, "__code__", None)
-    if code is not None:
-        digest = hashlib.sha1(code.co_code + repr(code.co_consts).encode()).hexdigest()[:10]
-        return f"{getattr(model, '__qualname__', 'fn')}@{digest}"
-    name = getattr(model, "__qualname__", None) or type(model).__qualname__
-    return f"{name}@{id(model):x}"

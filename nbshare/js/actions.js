@@ -1,21 +1,17 @@
 // Clear and Submit buttons (Submit is hidden in live mode).
+import { bind, button } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-actions");
-  const clear = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button", textContent: "Clear" });
-  const submit = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button nbshare-primary", textContent: "Submit" });
-  const onClear = () => model.send({ event: "clear" });
-  const onSubmit = () => model.send({ event: "submit" });
+  const clear = button("Clear");
+  const submit = button("Submit", { className: "nbshare-button nbshare-primary" });
   const update = () => { submit.hidden = model.get("live"); };
-  clear.addEventListener("click", onClear);
-  submit.addEventListener("click", onSubmit);
-  model.on("change:live", update);
+  const listeners = bind(model, "change:live", update);
+  listeners.listen(clear, "click", () => model.send({ event: "clear" }));
+  listeners.listen(submit, "click", () => model.send({ event: "submit" }));
   el.append(clear, submit);
   update();
-  return () => {
-    clear.removeEventListener("click", onClear);
-    submit.removeEventListener("click", onSubmit);
-    model.off("change:live", update);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,5 +1,8 @@
 // Audio input and output. The browser decodes the file (Web Audio API) and sends PCM samples; Python keeps the
 // clip and its edit log, and sends back what to draw (a min/max waveform) and, when asked, a WAV to play.
+import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+import { acceptDrops, downloadBytes, fileProblem, sendInParts } from "./upload.js";
+
 const FALLBACK_RATE = 48000;
 
 // The file's own sample rate, so decoding does not resample: WAV "fmt " chunk, FLAC STREAMINFO, MPEG audio header.
@@ -42,54 +45,51 @@ async function decodeAudio(bytes) {
 const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 60).toFixed(1).padStart(4, "0")}` : `${value.toFixed(2)} s`);
 
 function render({ model, el }) {
-  const controller = new AbortController();
-  const listen = (target, type, handler) => target.addEventListener(type, handler, { signal: controller.signal });
-  const button = (text, title = text) => {
-    const node = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: text, title });
-    node.dataset.lmSuppressShortcuts = "true";
+  const listeners = bind(model);
+  const listen = listeners.listen;
+  const tool = (text, title = text) => {
+    const node = button(text, { className: "nbshare-button nbshare-tool", title });
+    suppressShortcuts(node);
     return node;
   };
   el.classList.add("nbshare-field", "nbshare-audio");
 
-  const label = element("span", { className: "nbshare-label" });
-  const fileInput = element("input", { type: "file", accept: "audio/*", hidden: true });
-  fileInput.setAttribute("aria-label", "Choose audio file");
-  const choose = button("Choose audio");
-  const record = button("Record");
+  const label = fieldLabel();
+  const fileInput = element("input", { type: "file", accept: "audio/*", hidden: true, attrs: { "aria-label": "Choose audio file" } });
+  const choose = tool("Choose audio");
+  const record = tool("Record");
   const drop = element("div", { className: "nbshare-drop", tabIndex: 0 },
     element("span", { textContent: "Drop an audio file here, or " }), choose, record, fileInput);
   const recording = element("div", { className: "nbshare-recording", hidden: true, role: "status" });
 
-  const canvas = element("canvas", { className: "nbshare-waveform", height: 96 });
-  canvas.setAttribute("role", "img");
+  const canvas = element("canvas", { className: "nbshare-waveform", height: 96, attrs: { role: "img" } });
   const info = element("div", { className: "nbshare-audio-info" });
-  const play = button("▶ Play", "Play (the selection, if any)");
-  const download = button("Download", "Download as WAV");
-  const from = element("input", { type: "number", min: 0, step: 0.01, className: "nbshare-input nbshare-time" });
-  const to = element("input", { type: "number", min: 0, step: 0.01, className: "nbshare-input nbshare-time" });
-  from.setAttribute("aria-label", "Selection start (seconds)");
-  to.setAttribute("aria-label", "Selection end (seconds)");
-  const trim = button("Trim to selection");
-  const snr = element("input", { type: "number", min: -20, max: 100, step: 1, value: 20, className: "nbshare-input nbshare-snr" });
-  snr.setAttribute("aria-label", "Signal-to-noise ratio (dB)");
-  const noise = button("Add noise", "Add white noise at this signal-to-noise ratio");
-  const undo = button("Undo");
-  const redo = button("Redo");
-  const reset = button("Reset");
-  const replace = button("Replace");
+  const play = tool("▶ Play", "Play (the selection, if any)");
+  const download = tool("Download", "Download as WAV");
+  const from = element("input", { type: "number", min: 0, step: 0.01, className: "nbshare-input nbshare-time",
+    attrs: { "aria-label": "Selection start (seconds)" } });
+  const to = element("input", { type: "number", min: 0, step: 0.01, className: "nbshare-input nbshare-time",
+    attrs: { "aria-label": "Selection end (seconds)" } });
+  const trim = tool("Trim to selection");
+  const snr = element("input", { type: "number", min: -20, max: 100, step: 1, value: 20, className: "nbshare-input nbshare-snr",
+    attrs: { "aria-label": "Signal-to-noise ratio (dB)" } });
+  const noise = tool("Add noise", "Add white noise at this signal-to-noise ratio");
+  const undo = tool("Undo");
+  const redo = tool("Redo");
+  const reset = tool("Reset");
+  const replace = tool("Replace");
   const selectionControls = element("span", { className: "nbshare-choice" }, "Select", from, "to", to, "s");
   const noiseControls = element("span", { className: "nbshare-choice" }, snr, "dB SNR", noise);
   const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar" },
     play, selectionControls, trim, noiseControls, undo, redo, reset, replace, download);
-  for (const control of toolbar.querySelectorAll("input")) control.dataset.lmSuppressShortcuts = "true";
+  suppressShortcuts(...toolbar.querySelectorAll("input"));
   const player = element("audio", { hidden: true });
-  const message = element("div", { className: "nbshare-error", role: "alert", hidden: true });
+  const [message, showMessage] = messageLine();
   el.append(label, drop, recording, canvas, info, toolbar, player, message);
 
   let selection = null; // [start, end] in seconds of the clip as shown
   let playback = { revision: -1, url: null, buffer: null };
   let pending = [];
-  const showMessage = (text) => { message.textContent = text; message.hidden = !text; };
   const hasClip = () => model.get("duration") > 0;
 
   function update() {
@@ -180,7 +180,7 @@ function render({ model, el }) {
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
   listen(fileInput, "change", () => { load(fileInput.files[0]); fileInput.value = ""; });
-  acceptDrops([drop, canvas], listen, () => model.get("interactive"), load);
+  acceptDrops(listeners, [drop, canvas], () => model.get("interactive"), load);
 
   let recorder = null;
   listen(record, "click", async () => {
@@ -194,7 +194,7 @@ function render({ model, el }) {
     const chunks = [];
     recorder = new MediaRecorder(stream);
     const started = performance.now();
-    const stop = button("■ Stop");
+    const stop = tool("■ Stop");
     const timer = setInterval(() => {
       const elapsed = (performance.now() - started) / 1000;
       recording.firstChild.textContent = `Recording… ${seconds(elapsed)} `;
@@ -285,24 +285,20 @@ function render({ model, el }) {
   }));
 
   const onRevision = () => { stopPlaying(); selection = null; from.value = to.value = ""; update(); };
-  const events = ["change:label", "change:interactive", "change:sources", "change:peaks", "change:duration",
-    "change:can_undo", "change:can_redo", "change:edit_count", "change:message"];
-  events.forEach((name) => model.on(name, update));
-  model.on("change:revision", onRevision);
-  model.on("msg:custom", onCustom);
+  listeners.on("change:label change:interactive change:sources change:peaks change:duration change:can_undo "
+    + "change:can_redo change:edit_count change:message", update);
+  listeners.on("change:revision", onRevision);
+  listeners.on("msg:custom", onCustom);
   const resize = new ResizeObserver(() => draw());
   resize.observe(canvas);
-  update();
-  return () => {
-    controller.abort();
-    events.forEach((name) => model.off(name, update));
-    model.off("change:revision", onRevision);
-    model.off("msg:custom", onCustom);
+  listeners.defer(() => {
     resize.disconnect();
     if (recorder && recorder.state !== "inactive") recorder.stop();
     player.pause();
     if (playback.url) URL.revokeObjectURL(playback.url);
-  };
+  });
+  update();
+  return listeners.dispose;
 }
 
 export default { render };

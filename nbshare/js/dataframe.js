@@ -1,6 +1,8 @@
 // Table input (editable grid) and output (sortable grid). Only the rows in view are in the DOM, so 100,000 rows
 // scroll as smoothly as ten. Edits change the local copy at once and go to Python as small messages; Python parses
 // each cell by its column's type and sends back the cells that do not parse.
+import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+
 const ROW_HEIGHT = 30;
 const OVERSCAN = 8;
 const MAX_VIEW_ROWS = 12;
@@ -29,27 +31,21 @@ function parseBlock(text) {
 const NUMERIC = new Set(["int", "number"]);
 
 function render({ model, el }) {
-  const controller = new AbortController();
-  const listen = (target, type, handler) => target.addEventListener(type, handler, { signal: controller.signal });
-  const make = (tag, props = {}, ...children) => { const node = Object.assign(document.createElement(tag), props); node.append(...children); return node; };
+  const listeners = bind(model);
+  const listen = listeners.listen;
   el.classList.add("nbshare-field", "nbshare-dataframe");
 
-  const label = make("span", { className: "nbshare-label" });
-  const addRow = make("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: "Add row" });
-  const deleteRow = make("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: "Delete row" });
-  const summary = make("span", { className: "nbshare-grid-summary" });
-  const toolbar = make("div", { className: "nbshare-toolbar" }, addRow, deleteRow, summary);
-  const scroller = make("div", { className: "nbshare-grid", tabIndex: 0 });
-  scroller.setAttribute("role", "grid");
-  scroller.dataset.lmSuppressShortcuts = "true";
-  const head = make("div", { className: "nbshare-grid-row nbshare-grid-head" });
-  head.setAttribute("role", "row");
-  const body = make("div", { className: "nbshare-grid-body" });
-  const editor = make("input", { type: "text", className: "nbshare-grid-editor", hidden: true });
-  editor.dataset.lmSuppressShortcuts = "true";
-  body.append(editor);
-  scroller.append(head, body);
-  const problem = make("div", { className: "nbshare-error", role: "alert", hidden: true });
+  const label = fieldLabel();
+  const addRow = button("Add row", { className: "nbshare-button nbshare-tool" });
+  const deleteRow = button("Delete row", { className: "nbshare-button nbshare-tool" });
+  const summary = element("span", { className: "nbshare-grid-summary" });
+  const toolbar = element("div", { className: "nbshare-toolbar" }, addRow, deleteRow, summary);
+  const head = element("div", { className: "nbshare-grid-row nbshare-grid-head", attrs: { role: "row" } });
+  const editor = element("input", { type: "text", className: "nbshare-grid-editor", hidden: true });
+  const body = element("div", { className: "nbshare-grid-body" }, editor);
+  const scroller = element("div", { className: "nbshare-grid", tabIndex: 0, attrs: { role: "grid" } }, head, body);
+  suppressShortcuts(scroller, editor);
+  const [problem, showProblem] = messageLine();
   el.append(label, toolbar, scroller, problem);
 
   let rows = [];          // the cells, shared with the model's state (edited in place, as Python does)
@@ -72,11 +68,10 @@ function render({ model, el }) {
     // Fixed widths, the same for the header and every row (rows are positioned absolutely, so no shared layout).
     const widths = columns.map((column) => Math.max(96, Math.min(280, 7.5 * (column.name.length + column.type.length) + 44)));
     el.style.setProperty("--nbshare-grid-columns", `56px ${widths.map((width) => `${width}px`).join(" ")}`);
-    head.replaceChildren(make("div", { className: "nbshare-grid-cell nbshare-grid-index", textContent: "#" }),
+    head.replaceChildren(element("div", { className: "nbshare-grid-cell nbshare-grid-index", textContent: "#" }),
       ...columns.map((column, index) => {
-        const cell = make("div", { className: "nbshare-grid-cell nbshare-grid-header" },
-          make("span", { textContent: column.name }), make("span", { className: "nbshare-grid-type", textContent: column.type }));
-        cell.setAttribute("role", "columnheader");
+        const cell = element("div", { className: "nbshare-grid-cell nbshare-grid-header", attrs: { role: "columnheader" } },
+          element("span", { textContent: column.name }), element("span", { className: "nbshare-grid-type", textContent: column.type }));
         cell.dataset.column = index;
         return cell;
       }));
@@ -107,8 +102,7 @@ function render({ model, el }) {
     const text = model.get("message") || (keys.length
       ? `Row ${Number(keys[0].split(",")[0]) + 1}, ${columns[Number(keys[0].split(",")[1])]?.name}: ${errors[keys[0]]}${keys.length > 1 ? ` (${keys.length} cells to fix)` : ""}`
       : "");
-    problem.textContent = text;
-    problem.hidden = !text;
+    showProblem(text);
     paint();
   }
 
@@ -122,10 +116,9 @@ function render({ model, el }) {
     const errors = model.get("cell_errors") || {};
     const interactive = model.get("interactive");
     while (pool.length < last - first) {
-      const node = make("div", { className: "nbshare-grid-row" });
-      node.setAttribute("role", "row");
-      node.append(make("div", { className: "nbshare-grid-cell nbshare-grid-index" }),
-        ...columns.map(() => { const cell = make("div", { className: "nbshare-grid-cell" }); cell.setAttribute("role", "gridcell"); return cell; }));
+      const node = element("div", { className: "nbshare-grid-row", attrs: { role: "row" } },
+        element("div", { className: "nbshare-grid-cell nbshare-grid-index" }),
+        ...columns.map(() => element("div", { className: "nbshare-grid-cell", attrs: { role: "gridcell" } })));
       body.append(node);
       pool.push(node);
     }
@@ -286,20 +279,13 @@ function render({ model, el }) {
     select(active.row, active.column);
   });
 
-  const events = ["change:label", "change:interactive", "change:cell_errors", "change:message", "change:total_rows"];
-  events.forEach((name) => model.on(name, update));
-  model.on("change:cells", setup);
-  model.on("change:columns", setup);
+  listeners.on("change:label change:interactive change:cell_errors change:message change:total_rows", update);
+  listeners.on("change:cells change:columns", setup);
   const resize = new ResizeObserver(schedule);
   resize.observe(scroller);
+  listeners.defer(() => resize.disconnect());
   setup();
-  return () => {
-    controller.abort();
-    events.forEach((name) => model.off(name, update));
-    model.off("change:cells", setup);
-    model.off("change:columns", setup);
-    resize.disconnect();
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,35 +1,35 @@
 // Example rows; clicking one (or Enter/Space on it) fills the inputs and runs the function.
+import { bind, element, suppressShortcuts } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-examples", "nbshare-field");
-  const heading = Object.assign(document.createElement("span"), { className: "nbshare-label", textContent: "Examples" });
-  const table = document.createElement("table");
+  const heading = element("span", { className: "nbshare-label", textContent: "Examples" });
+  const table = element("table");
 
   let urls = [];
+  const revoke = () => urls.forEach((url) => URL.revokeObjectURL(url));
   const update = () => {
-    urls.forEach((url) => URL.revokeObjectURL(url));
+    revoke();
     urls = [];
-    const head = document.createElement("thead");
-    const headRow = document.createElement("tr");
-    model.get("headers").forEach((text) => headRow.append(Object.assign(document.createElement("th"), { textContent: text })));
-    head.append(headRow);
-    const body = document.createElement("tbody");
+    const head = element("thead", {}, element("tr", {}, ...model.get("headers").map((text) => element("th", { textContent: text }))));
+    const body = element("tbody");
     model.get("rows").forEach((cells, index) => {
-      const row = Object.assign(document.createElement("tr"), { className: "nbshare-example", tabIndex: 0 });
-      row.setAttribute("role", "button");
-      row.dataset.lmSuppressShortcuts = "true"; // Enter/Space choose the example, not a notebook command
       const words = cells.map((cell) => (typeof cell === "string" ? cell : "image"));
-      row.setAttribute("aria-label", `Example ${index + 1}: ${words.join(", ")}`);
+      const row = element("tr", { className: "nbshare-example", tabIndex: 0,
+        attrs: { role: "button", "aria-label": `Example ${index + 1}: ${words.join(", ")}` } });
+      suppressShortcuts(row); // Enter/Space choose the example, not a notebook command
       cells.forEach((cell, column) => {
-        const td = document.createElement("td");
+        const td = element("td");
         if (typeof cell === "string") {
           td.textContent = cell;
         } else {
           const url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
           urls.push(url);
-          td.append(Object.assign(document.createElement("img"), { src: url, alt: `${model.get("headers")[column]} ${index + 1}`, className: "nbshare-thumbnail" }));
+          td.append(element("img", { src: url, alt: `${model.get("headers")[column]} ${index + 1}`, className: "nbshare-thumbnail" }));
         }
         row.append(td);
       });
+      // The row goes with the next update, and its listeners with it.
       const choose = () => model.send({ event: "select", index });
       row.addEventListener("click", choose);
       row.addEventListener("keydown", (event) => {
@@ -39,15 +39,10 @@ function render({ model, el }) {
     });
     table.replaceChildren(head, body);
   };
-  model.on("change:rows", update);
-  model.on("change:headers", update);
+  const listeners = bind(model, "change:rows change:headers", update).defer(revoke);
   el.append(heading, table);
   update();
-  return () => {
-    urls.forEach((url) => URL.revokeObjectURL(url));
-    model.off("change:rows", update);
-    model.off("change:headers", update);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

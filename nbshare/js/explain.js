@@ -1,17 +1,14 @@
 // Explain: ask the kernel what in the input made the answer; progress and Cancel while it runs.
+import { bind, button, element } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-explain");
-  const explain = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button", textContent: "Explain" });
-  explain.title = "Show which parts of the input moved the answer";
-  const cancel = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button", textContent: "Cancel" });
-  const bar = Object.assign(document.createElement("progress"), { className: "nbshare-explain-progress", max: 1, value: 0 });
-  bar.setAttribute("aria-label", "Explanation progress");
-  const count = Object.assign(document.createElement("span"), { className: "nbshare-explain-count" });
-  const feedback = Object.assign(document.createElement("p"), { className: "nbshare-explain-feedback" });
-  feedback.setAttribute("aria-live", "polite");
-  const row = Object.assign(document.createElement("div"), { className: "nbshare-explain-row" });
-  row.append(explain, bar, count, cancel);
-  el.append(row, feedback);
+  const explain = button("Explain", { title: "Show which parts of the input moved the answer" });
+  const cancel = button("Cancel");
+  const bar = element("progress", { className: "nbshare-explain-progress", max: 1, value: 0, attrs: { "aria-label": "Explanation progress" } });
+  const count = element("span", { className: "nbshare-explain-count" });
+  const feedback = element("p", { className: "nbshare-explain-feedback", attrs: { "aria-live": "polite" } });
+  el.append(element("div", { className: "nbshare-explain-row" }, explain, bar, count, cancel), feedback);
 
   const update = () => {
     const state = model.get("state");
@@ -29,19 +26,12 @@ function render({ model, el }) {
       : state === "done" ? model.get("summary")
       : state === "cancelled" ? "Explanation cancelled." : "";
   };
-  const onExplain = () => model.send({ event: "explain" });
-  const onCancel = () => { cancel.disabled = true; model.send({ event: "cancel" }); };
-  const events = "change:state change:done change:total change:summary change:message";
   const onChange = () => { if (model.get("state") !== "running") cancel.disabled = false; update(); };
-  explain.addEventListener("click", onExplain);
-  cancel.addEventListener("click", onCancel);
-  model.on(events, onChange);
+  const listeners = bind(model, "change:state change:done change:total change:summary change:message", onChange);
+  listeners.listen(explain, "click", () => model.send({ event: "explain" }));
+  listeners.listen(cancel, "click", () => { cancel.disabled = true; model.send({ event: "cancel" }); });
   update();
-  return () => {
-    explain.removeEventListener("click", onExplain);
-    cancel.removeEventListener("click", onCancel);
-    model.off(events, onChange);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,20 +1,19 @@
 // File input (upload within a size limit) and output (a download button for the file the function returned).
+import { bind, button, element, fieldLabel, messageLine } from "./helpers.js";
+import { acceptDrops, downloadBytes, fileProblem, formatBytes, sendInParts } from "./upload.js";
+
 function render({ model, el }) {
-  const controller = new AbortController();
-  const listen = (target, type, handler) => target.addEventListener(type, handler, { signal: controller.signal });
   el.classList.add("nbshare-field", "nbshare-file");
-  const label = element("span", { className: "nbshare-label" });
-  const input = element("input", { type: "file", hidden: true });
-  input.setAttribute("aria-label", "Choose file");
-  const choose = element("button", { type: "button", className: "nbshare-button", textContent: "Choose file" });
+  const label = fieldLabel();
+  const input = element("input", { type: "file", hidden: true, attrs: { "aria-label": "Choose file" } });
+  const choose = button("Choose file");
   const drop = element("div", { className: "nbshare-drop", tabIndex: 0 }, element("span", { textContent: "Drop a file here, or " }), choose, input);
   const name = element("span", { className: "nbshare-file-name" });
-  const download = element("button", { type: "button", className: "nbshare-button", textContent: "Download" });
-  const replace = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: "Replace" });
+  const download = button("Download");
+  const replace = button("Replace", { className: "nbshare-button nbshare-tool" });
   const shown = element("div", { className: "nbshare-file-row nbshare-output-box" }, name, download, replace);
-  const message = element("div", { className: "nbshare-error", role: "alert", hidden: true });
+  const [message, showMessage] = messageLine();
   el.append(label, drop, shown, message);
-  const showMessage = (text) => { message.textContent = text; message.hidden = !text; };
 
   function update() {
     label.textContent = model.get("label");
@@ -36,23 +35,17 @@ function render({ model, el }) {
     showMessage("Uploading…");
     file.arrayBuffer().then((bytes) => sendInParts(model, { name: file.name, mime: file.type }, bytes));
   }
-  listen(choose, "click", () => input.click());
-  listen(replace, "click", () => input.click());
-  listen(input, "change", () => { upload(input.files[0]); input.value = ""; });
-  acceptDrops([drop], listen, () => true, upload);
-  listen(download, "click", () => model.send({ event: "download" }));
-  const onCustom = (content, buffers) => {
+  const listeners = bind(model, "change:label change:interactive change:file_name change:file_size change:message change:file_types", update);
+  listeners.on("msg:custom", (content, buffers) => {
     if (content?.event === "download" && buffers?.length) downloadBytes(buffers[0].buffer ?? buffers[0], content.name);
-  };
-  const events = ["change:label", "change:interactive", "change:file_name", "change:file_size", "change:message", "change:file_types"];
-  events.forEach((name) => model.on(name, update));
-  model.on("msg:custom", onCustom);
+  });
+  listeners.listen(choose, "click", () => input.click());
+  listeners.listen(replace, "click", () => input.click());
+  listeners.listen(input, "change", () => { upload(input.files[0]); input.value = ""; });
+  acceptDrops(listeners, [drop], () => true, upload);
+  listeners.listen(download, "click", () => model.send({ event: "download" }));
   update();
-  return () => {
-    controller.abort();
-    events.forEach((name) => model.off(name, update));
-    model.off("msg:custom", onCustom);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,24 +1,22 @@
 // Flag: tell the researcher this answer is wrong (or anything else), with an optional reason and message.
+import { bind, button, element, suppressShortcuts, uniqueId } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-flag");
-  const id = `nbshare-flag-${Math.random().toString(36).slice(2, 8)}`;
-  const reason = Object.assign(document.createElement("select"), { className: "nbshare-input", id: `${id}-reason` });
-  reason.setAttribute("aria-label", "Reason");
-  const message = Object.assign(document.createElement("textarea"), { className: "nbshare-input", rows: 2, placeholder: "What is wrong? (optional)" });
-  message.setAttribute("aria-label", "Flag message");
-  const button = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button", textContent: "Flag" });
-  const feedback = Object.assign(document.createElement("p"), { className: "nbshare-flag-feedback" });
-  [reason, message, button].forEach((control) => control.setAttribute("data-lm-suppress-shortcuts", "true"));
-  const row = Object.assign(document.createElement("div"), { className: "nbshare-flag-row" });
-  row.append(reason, button);
-  el.append(message, row, feedback);
+  const reason = element("select", { className: "nbshare-input", id: `${uniqueId("nbshare-flag")}-reason`, attrs: { "aria-label": "Reason" } });
+  const message = element("textarea", { className: "nbshare-input", rows: 2, placeholder: "What is wrong? (optional)",
+    attrs: { "aria-label": "Flag message" } });
+  const flag = button("Flag");
+  const feedback = element("p", { className: "nbshare-flag-feedback" });
+  suppressShortcuts(reason, message, flag);
+  el.append(message, element("div", { className: "nbshare-flag-row" }, reason, flag), feedback);
 
   const update = () => {
     const options = model.get("options");
     reason.hidden = options.length === 0;
     reason.replaceChildren(
-      Object.assign(document.createElement("option"), { value: "", textContent: "Reason…" }),
-      ...options.map((text) => Object.assign(document.createElement("option"), { value: text, textContent: text })),
+      element("option", { value: "", textContent: "Reason…" }),
+      ...options.map((text) => element("option", { value: text, textContent: text })),
     );
     message.maxLength = model.get("max_message_chars");
   };
@@ -28,23 +26,16 @@ function render({ model, el }) {
     feedback.classList.toggle("nbshare-error", Boolean(error));
     feedback.textContent = error || model.get("confirmation");
   };
-  const onSent = () => { message.value = ""; reason.value = ""; };
-  const onClick = () => {
+  const listeners = bind(model, "change:options change:max_message_chars", update)
+    .on("change:confirmation change:error", showResult)
+    .on("change:sent", () => { message.value = ""; reason.value = ""; });
+  listeners.listen(flag, "click", () => {
     feedback.textContent = "";
     model.send({ event: "flag", option: reason.value, message: message.value });
-  };
-  button.addEventListener("click", onClick);
-  model.on("change:options change:max_message_chars", update);
-  model.on("change:confirmation change:error", showResult);
-  model.on("change:sent", onSent);
+  });
   update();
   showResult();
-  return () => {
-    button.removeEventListener("click", onClick);
-    model.off("change:options change:max_message_chars", update);
-    model.off("change:confirmation change:error", showResult);
-    model.off("change:sent", onSent);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,9 +1,10 @@
 // Title and description, both Markdown rendered and sanitized by Python above the interface.
+import { bind, element } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-header");
-  const title = document.createElement("h2");
-  const description = document.createElement("div");
-  description.className = "nbshare-description";
+  const title = element("h2");
+  const description = element("div", { className: "nbshare-description" });
   const update = () => {
     title.innerHTML = model.get("title_html");
     title.hidden = !model.get("title_html");
@@ -11,12 +12,7 @@ function render({ model, el }) {
   };
   el.append(title, description);
   update();
-  model.on("change:title_html", update);
-  model.on("change:description_html", update);
-  return () => {
-    model.off("change:title_html", update);
-    model.off("change:description_html", update);
-  };
+  return bind(model, "change:title_html change:description_html", update).dispose;
 }
 
 export default { render };

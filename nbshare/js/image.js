@@ -1,6 +1,9 @@
 // Image input and output. Python draws the image and the paint into an ipycanvas MultiCanvas (rendered here as a
 // child view); a local canvas on top draws the stroke or crop rectangle in progress at once, without waiting for the
 // kernel. Only finished operations are sent, in image pixels.
+import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+import { acceptDrops, fileProblem } from "./upload.js";
+
 const TOOLS = [["brush", "Brush"], ["eraser", "Eraser"], ["crop", "Crop"]];
 const ACTIONS = [
   ["flip-h", "Flip horizontally", "⇋", { op: "flip", axis: "horizontal" }],
@@ -12,36 +15,31 @@ const ACTIONS = [
 ];
 
 async function render({ model, el }) {
-  const controller = new AbortController();
-  const listen = (target, type, handler, options = {}) =>
-    target.addEventListener(type, handler, { ...options, signal: controller.signal });
+  const listeners = bind(model);
+  const listen = listeners.listen;
   el.classList.add("nbshare-field", "nbshare-image");
 
-  const label = element("span", { className: "nbshare-label" });
+  const label = fieldLabel();
   const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar" });
   let tool = "brush";
   const toolButtons = TOOLS.map(([name, text]) => {
-    const button = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: text });
-    listen(button, "click", () => { tool = name; update(); });
-    return [name, button];
+    const toolButton = button(text, { className: "nbshare-button nbshare-tool" });
+    listen(toolButton, "click", () => { tool = name; update(); });
+    return [name, toolButton];
   });
   const actionButtons = ACTIONS.map(([name, text, glyph, edit]) => {
-    const button = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: glyph, title: text });
-    button.setAttribute("aria-label", text);
-    listen(button, "click", () => model.send({ event: "edit", edit }));
-    return [name, button];
+    const actionButton = button(glyph, { className: "nbshare-button nbshare-tool", title: text, attrs: { "aria-label": text } });
+    listen(actionButton, "click", () => model.send({ event: "edit", edit }));
+    return [name, actionButton];
   });
-  const size = element("input", { type: "range", min: 2, max: 120, className: "nbshare-brush-size" });
-  size.setAttribute("aria-label", "Brush size");
-  const color = element("input", { type: "color", className: "nbshare-brush-color" });
-  color.setAttribute("aria-label", "Brush colour");
+  const size = element("input", { type: "range", min: 2, max: 120, className: "nbshare-brush-size", attrs: { "aria-label": "Brush size" } });
+  const color = element("input", { type: "color", className: "nbshare-brush-color", attrs: { "aria-label": "Brush colour" } });
   const overlayToggle = element("input", { type: "checkbox", checked: true });
-  const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05 });
-  overlayOpacity.setAttribute("aria-label", "Overlay opacity");
+  const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05, attrs: { "aria-label": "Overlay opacity" } });
   const overlayControls = element("label", { className: "nbshare-choice" }, overlayToggle, "Overlay", overlayOpacity);
-  const replace = element("button", { type: "button", className: "nbshare-button nbshare-tool", textContent: "Replace image" });
+  const replace = button("Replace image", { className: "nbshare-button nbshare-tool" });
   toolbar.append(...toolButtons.map(([, b]) => b), ...actionButtons.map(([, b]) => b), size, color, overlayControls, replace);
-  for (const control of toolbar.querySelectorAll("button, input")) control.dataset.lmSuppressShortcuts = "true";
+  suppressShortcuts(...toolbar.querySelectorAll("button, input"));
 
   const stage = element("div", { className: "nbshare-stage" });
   const canvasHost = element("div", { className: "nbshare-layer" });
@@ -49,15 +47,14 @@ async function render({ model, el }) {
   const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
   stage.append(canvasHost, heatmap, draft);
 
-  const fileInput = element("input", { type: "file", accept: "image/*", hidden: true });
-  fileInput.setAttribute("aria-label", "Choose image file");
-  const choose = element("button", { type: "button", className: "nbshare-button", textContent: "Choose image" });
-  const webcam = element("button", { type: "button", className: "nbshare-button", textContent: "Use webcam" });
+  const fileInput = element("input", { type: "file", accept: "image/*", hidden: true, attrs: { "aria-label": "Choose image file" } });
+  const choose = button("Choose image");
+  const webcam = button("Use webcam");
   const drop = element("div", { className: "nbshare-drop", tabIndex: 0 },
     element("span", { textContent: "Drop an image here, paste one, or " }), choose, webcam, fileInput);
-  drop.dataset.lmSuppressShortcuts = "true";
+  suppressShortcuts(drop);
   const camera = element("div", { className: "nbshare-camera", hidden: true });
-  const message = element("div", { className: "nbshare-error", role: "alert", hidden: true });
+  const [message, showMessage] = messageLine();
   el.append(label, toolbar, drop, camera, stage, message);
 
   // The image and paint layers: ipycanvas's own view of the MultiCanvas that Python draws into.
@@ -66,7 +63,6 @@ async function render({ model, el }) {
   canvasView.el.tabIndex = -1; // the draft canvas above takes the pointer; keyboard users use the toolbar
   canvasHost.append(canvasView.el);
 
-  const showMessage = (text) => { message.textContent = text; message.hidden = !text; };
   const hasImage = () => model.get("view_width") > 0;
 
   function update() {
@@ -139,7 +135,7 @@ async function render({ model, el }) {
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
   listen(fileInput, "change", () => { upload(fileInput.files[0]); fileInput.value = ""; });
-  acceptDrops([drop, stage], listen, () => model.get("interactive"), upload);
+  acceptDrops(listeners, [drop, stage], () => model.get("interactive"), upload);
   listen(el, "paste", (event) => {
     if (!model.get("interactive") || !model.get("sources").includes("clipboard")) return;
     const item = [...event.clipboardData.items].find((entry) => entry.type.startsWith("image/"));
@@ -154,8 +150,8 @@ async function render({ model, el }) {
       return;
     }
     const video = element("video", { autoplay: true, muted: true, playsInline: true, srcObject: stream });
-    const capture = element("button", { type: "button", className: "nbshare-button nbshare-primary", textContent: "Capture" });
-    const cancel = element("button", { type: "button", className: "nbshare-button", textContent: "Cancel" });
+    const capture = button("Capture", { className: "nbshare-button nbshare-primary" });
+    const cancel = button("Cancel");
     const stop = () => { stream.getTracks().forEach((track) => track.stop()); camera.hidden = true; camera.replaceChildren(); };
     capture.addEventListener("click", () => {
       const frame = element("canvas", { width: video.videoWidth, height: video.videoHeight });
@@ -165,7 +161,7 @@ async function render({ model, el }) {
     cancel.addEventListener("click", stop);
     camera.replaceChildren(video, element("div", { className: "nbshare-actions" }, cancel, capture));
     camera.hidden = false;
-    controller.signal.addEventListener("abort", stop);
+    listeners.defer(stop);
   });
 
   // -- editing: draw locally at once, send the finished operation -------------------------------------------
@@ -256,21 +252,14 @@ async function render({ model, el }) {
 
   // Python has applied (or refused) the operation: its layers now show the result, so the draft goes.
   const settle = () => { if (!gesture) clearDraft(); };
-  const events = ["change:label", "change:interactive", "change:sources", "change:view_width", "change:view_height",
-    "change:can_undo", "change:can_redo", "change:edit_count", "change:message", "change:overlay_png",
-    "change:overlay_opacity", "change:brush_size", "change:brush_color"];
-  events.forEach((name) => model.on(name, update));
-  model.on("change:edit_count", settle);
-  model.on("change:message", settle);
+  listeners.on("change:label change:interactive change:sources change:view_width change:view_height change:can_undo "
+    + "change:can_redo change:edit_count change:message change:overlay_png change:overlay_opacity change:brush_size "
+    + "change:brush_color", update);
+  listeners.on("change:edit_count change:message", settle);
+  listeners.defer(() => { if (overlayUrl) URL.revokeObjectURL(overlayUrl); });
+  listeners.defer(() => canvasView.remove());
   update();
-  return () => {
-    controller.abort();
-    events.forEach((name) => model.off(name, update));
-    model.off("change:edit_count", settle);
-    model.off("change:message", settle);
-    if (overlayUrl) URL.revokeObjectURL(overlayUrl);
-    canvasView.remove();
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,22 +1,20 @@
 // JSON output, pretty-printed as text (never parsed as HTML).
+import { bind, element, fieldLabel } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-field");
-  const heading = Object.assign(document.createElement("span"), { className: "nbshare-label" });
-  const pre = Object.assign(document.createElement("pre"), { className: "nbshare-output-box nbshare-json", role: "status" });
+  const heading = fieldLabel();
+  const pre = element("pre", { className: "nbshare-output-box nbshare-json", role: "status" });
   const update = () => {
     heading.textContent = model.get("label");
     pre.setAttribute("aria-label", model.get("label"));
     const value = model.get("value");
     pre.textContent = value === null ? "" : JSON.stringify(value, null, 2);
   };
-  model.on("change:value", update);
-  model.on("change:label", update);
+  const listeners = bind(model, "change:value change:label", update);
   el.append(heading, pre);
   update();
-  return () => {
-    model.off("change:value", update);
-    model.off("change:label", update);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,13 +1,13 @@
 // Number field; read-only when used as an output. An empty field is null.
-let fieldCount = 0;
+import { bind, element, fieldLabel, suppressShortcuts, uniqueId } from "./helpers.js";
 
 function render({ model, el }) {
-  const id = `nbshare-number-${++fieldCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const id = uniqueId("nbshare-number");
   el.classList.add("nbshare-field");
-  const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
-  const input = Object.assign(document.createElement("input"), { id, type: "number", className: "nbshare-input" });
+  const label = fieldLabel(id);
+  const input = element("input", { id, type: "number", className: "nbshare-input" });
+  suppressShortcuts(input);
 
-  input.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
   const update = () => {
     label.textContent = model.get("label");
     input.readOnly = !model.get("interactive");
@@ -27,23 +27,17 @@ function render({ model, el }) {
     model.set("value", Number.isNaN(number) ? null : number);
     model.save_changes();
   };
-  const onKeydown = (event) => {
+  const listeners = bind(model, "change:value change:label change:interactive change:minimum change:maximum change:precision", update);
+  listeners.listen(input, "input", send);
+  listeners.listen(input, "keydown", (event) => {
     if (event.key !== "Enter") return;
     event.preventDefault();
     send();
     model.send({ event: "submit" });
-  };
-  input.addEventListener("input", send);
-  input.addEventListener("keydown", onKeydown);
-  const events = ["change:value", "change:label", "change:interactive", "change:minimum", "change:maximum", "change:precision"];
-  events.forEach((name) => model.on(name, update));
+  });
   el.append(label, input);
   update();
-  return () => {
-    input.removeEventListener("input", send);
-    input.removeEventListener("keydown", onKeydown);
-    events.forEach((name) => model.off(name, update));
-  };
+  return listeners.dispose;
 }
 
 export default { render };

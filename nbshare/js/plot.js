@@ -1,8 +1,10 @@
 // Plot output: the PNG Python rendered from a matplotlib figure.
+import { bind, element, fieldLabel } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-field", "nbshare-plot");
-  const heading = Object.assign(document.createElement("span"), { className: "nbshare-label" });
-  const image = Object.assign(document.createElement("img"), { className: "nbshare-plot-image" });
+  const heading = fieldLabel();
+  const image = element("img", { className: "nbshare-plot-image" });
   el.append(heading, image);
   let url = null;
   const update = () => {
@@ -14,14 +16,9 @@ function render({ model, el }) {
     image.hidden = !url;
     image.src = url ?? "";
   };
-  model.on("change:value", update);
-  model.on("change:label", update);
+  const listeners = bind(model, "change:value change:label", update).defer(() => { if (url) URL.revokeObjectURL(url); });
   update();
-  return () => {
-    model.off("change:value", update);
-    model.off("change:label", update);
-    if (url) URL.revokeObjectURL(url);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

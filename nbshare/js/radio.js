@@ -1,11 +1,11 @@
 // Pick one choice from a group of radio buttons.
-let groupCount = 0;
+import { bind, element, suppressShortcuts, uniqueId } from "./helpers.js";
 
 function render({ model, el }) {
-  const name = `nbshare-radio-${++groupCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const name = uniqueId("nbshare-radio");
   el.classList.add("nbshare-field");
-  const group = document.createElement("fieldset");
-  const legend = document.createElement("legend");
+  const group = element("fieldset");
+  const legend = element("legend");
 
   const send = (event) => {
     model.set("value", event.target.value);
@@ -14,22 +14,19 @@ function render({ model, el }) {
   const update = () => {
     legend.textContent = model.get("label");
     const buttons = model.get("choices").map((choice) => {
-      const wrapper = Object.assign(document.createElement("label"), { className: "nbshare-choice" });
-      const button = Object.assign(document.createElement("input"), {
+      const button = element("input", {
         type: "radio", name, value: choice, checked: choice === model.get("value"), disabled: !model.get("interactive"),
       });
-      button.dataset.lmSuppressShortcuts = "true"; // arrow keys move between choices, not notebook cells
-      button.addEventListener("change", send);
-      wrapper.append(button, document.createTextNode(choice));
-      return wrapper;
+      suppressShortcuts(button); // arrow keys move between choices, not notebook cells
+      button.addEventListener("change", send); // the button goes with the next update, and its listener with it
+      return element("label", { className: "nbshare-choice" }, button, choice);
     });
     group.replaceChildren(legend, ...buttons);
   };
-  const events = ["change:value", "change:label", "change:interactive", "change:choices"];
-  events.forEach((event) => model.on(event, update));
+  const listeners = bind(model, "change:value change:label change:interactive change:choices", update);
   el.append(group);
   update();
-  return () => events.forEach((event) => model.off(event, update));
+  return listeners.dispose;
 }
 
 export default { render };

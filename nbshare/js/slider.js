@@ -1,15 +1,13 @@
 // Range slider with its value shown beside it.
-let fieldCount = 0;
+import { bind, element, fieldLabel, suppressShortcuts, uniqueId } from "./helpers.js";
 
 function render({ model, el }) {
-  const id = `nbshare-slider-${++fieldCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const id = uniqueId("nbshare-slider");
   el.classList.add("nbshare-field");
-  const label = Object.assign(document.createElement("label"), { className: "nbshare-label", htmlFor: id });
-  const row = Object.assign(document.createElement("div"), { className: "nbshare-slider" });
-  const input = Object.assign(document.createElement("input"), { id, type: "range" });
-  input.dataset.lmSuppressShortcuts = "true"; // keys typed here are the field's, not JupyterLab's shortcuts
-  const readout = document.createElement("output");
-  readout.htmlFor = id;
+  const label = fieldLabel(id);
+  const input = element("input", { id, type: "range" });
+  suppressShortcuts(input);
+  const readout = element("output", { htmlFor: id });
 
   const update = () => {
     label.textContent = model.get("label");
@@ -19,21 +17,15 @@ function render({ model, el }) {
     if (input.valueAsNumber !== value) input.value = String(value);
     readout.textContent = String(value);
   };
-  const send = () => {
+  const listeners = bind(model, "change:value change:label change:interactive change:minimum change:maximum change:step", update);
+  listeners.listen(input, "input", () => {
     readout.textContent = input.value;
     model.set("value", input.valueAsNumber);
     model.save_changes();
-  };
-  input.addEventListener("input", send);
-  const events = ["change:value", "change:label", "change:interactive", "change:minimum", "change:maximum", "change:step"];
-  events.forEach((name) => model.on(name, update));
-  row.append(input, readout);
-  el.append(label, row);
+  });
+  el.append(label, element("div", { className: "nbshare-slider" }, input, readout));
   update();
-  return () => {
-    input.removeEventListener("input", send);
-    events.forEach((name) => model.off(name, update));
-  };
+  return listeners.dispose;
 }
 
 export default { render };

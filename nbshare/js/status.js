@@ -1,4 +1,6 @@
 // What the latest request is doing; an error is announced (role="alert") and stays until the next run.
+import { bind, element } from "./helpers.js";
+
 function render({ model, el }) {
   el.classList.add("nbshare-status");
   el.setAttribute("aria-live", "polite");
@@ -8,9 +10,7 @@ function render({ model, el }) {
     timer = null;
     const state = model.get("state");
     if (state === "error") {
-      const box = Object.assign(document.createElement("div"), { className: "nbshare-error", role: "alert" });
-      box.textContent = model.get("message");
-      el.replaceChildren(box);
+      el.replaceChildren(element("div", { className: "nbshare-error", role: "alert", textContent: model.get("message") }));
     } else if (state === "queued") {
       const ahead = model.get("ahead");
       el.textContent = ahead > 0 ? `Queued: ${ahead} ahead of you` : "Queued: next";
@@ -27,13 +27,9 @@ function render({ model, el }) {
       el.textContent = "";
     }
   };
-  const events = ["change:state", "change:message", "change:ahead"];
-  events.forEach((name) => model.on(name, update));
+  const listeners = bind(model, "change:state change:message change:ahead", update).defer(() => clearInterval(timer));
   update();
-  return () => {
-    clearInterval(timer);
-    events.forEach((name) => model.off(name, update));
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,32 +1,23 @@
 // Text output: the function's text, selectable, with a Copy button.
-let fieldCount = 0;
+import { bind, button, element, fieldLabel, uniqueId } from "./helpers.js";
 
 function render({ model, el }) {
-  const id = `nbshare-text-${++fieldCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const id = uniqueId("nbshare-text");
   el.classList.add("nbshare-field");
-  const label = Object.assign(document.createElement("span"), { className: "nbshare-label", id: `${id}-label` });
-  const row = Object.assign(document.createElement("div"), { className: "nbshare-output-row" });
-  const box = Object.assign(document.createElement("div"), { className: "nbshare-output-box", id, role: "status" });
-  box.setAttribute("aria-labelledby", label.id);
-  const copy = Object.assign(document.createElement("button"), { type: "button", className: "nbshare-button", textContent: "Copy" });
+  const label = Object.assign(fieldLabel(), { id: `${id}-label` });
+  const box = element("div", { className: "nbshare-output-box", id, role: "status", attrs: { "aria-labelledby": label.id } });
+  const copy = button("Copy");
 
   const update = () => {
     label.textContent = model.get("label");
     box.textContent = model.get("value");
     copy.setAttribute("aria-label", `Copy ${model.get("label")}`);
   };
-  const onCopy = () => navigator.clipboard?.writeText(model.get("value"));
-  copy.addEventListener("click", onCopy);
-  model.on("change:value", update);
-  model.on("change:label", update);
-  row.append(box, copy);
-  el.append(label, row);
+  const listeners = bind(model, "change:value change:label", update);
+  listeners.listen(copy, "click", () => navigator.clipboard?.writeText(model.get("value")));
+  el.append(label, element("div", { className: "nbshare-output-row" }, box, copy));
   update();
-  return () => {
-    copy.removeEventListener("click", onCopy);
-    model.off("change:value", update);
-    model.off("change:label", update);
-  };
+  return listeners.dispose;
 }
 
 export default { render };

@@ -1,8 +1,10 @@
-// Shared by the components that take files (prepended to their module): dropping a file, checking its size, sending
-// it in parts of at most PART_BYTES (so no single message meets the share server's size limit), downloading bytes.
-const PART_BYTES = 4 * 1024 * 1024;
+// Shared by the components that take files (bundled into each): dropping a file, checking its size, sending it in
+// parts of at most PART_BYTES (so no single message meets the share server's size limit), downloading bytes.
+import { element } from "./helpers.js";
 
-function sendInParts(model, meta, bytes) {
+export const PART_BYTES = 4 * 1024 * 1024;
+
+export function sendInParts(model, meta, bytes) {
   const data = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const parts = Math.max(1, Math.ceil(data.byteLength / PART_BYTES));
   for (let part = 0; part < parts; part++) {
@@ -11,24 +13,25 @@ function sendInParts(model, meta, bytes) {
   }
 }
 
-function formatBytes(count) {
+export function formatBytes(count) {
   if (count < 1000) return `${count} bytes`;
   return count >= 1e6 ? `${(count / 1e6).toFixed(1)} MB` : `${(count / 1e3).toFixed(1)} KB`;
 }
 
 // Why ``file`` cannot be sent (empty, over ``limit`` bytes), or "".
-function fileProblem(file, limit) {
+export function fileProblem(file, limit) {
   if (file.size === 0) return `${file.name} is empty (0 bytes)`;
   if (file.size > limit) return `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(limit)}`;
   return "";
 }
 
-// Let each of ``targets`` take a dropped file, highlighted while one is dragged over, while ``accepting()``.
-function acceptDrops(targets, listen, accepting, onFile) {
+// Let each of ``targets`` take a dropped file, highlighted while one is dragged over, while ``accepting()``; the
+// listeners join ``listeners`` (helpers.js ``bind``), so the view's cleanup removes them.
+export function acceptDrops(listeners, targets, accepting, onFile) {
   for (const target of targets) {
-    listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
-    listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
-    listen(target, "drop", (event) => {
+    listeners.listen(target, "dragover", (event) => { event.preventDefault(); target.classList.add("nbshare-dragging"); });
+    listeners.listen(target, "dragleave", () => target.classList.remove("nbshare-dragging"));
+    listeners.listen(target, "drop", (event) => {
       event.preventDefault();
       target.classList.remove("nbshare-dragging");
       if (accepting()) onFile(event.dataTransfer.files[0]);
@@ -36,13 +39,7 @@ function acceptDrops(targets, listen, accepting, onFile) {
   }
 }
 
-function element(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function downloadBytes(buffer, name, type = "application/octet-stream") {
+export function downloadBytes(buffer, name, type = "application/octet-stream") {
   const url = URL.createObjectURL(new Blob([buffer], { type }));
   const link = element("a", { href: url, download: name, hidden: true });
   document.body.append(link);

@@ -9,32 +9,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import Failed, input_row, run_rows, user_message
+from .pipeline import Failed, input_row, user_message
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..widgets import Component
+    from .runner import Runner
 
 __all__ = ["process"]
 
 
-def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
-    """Run every row of ``inputs`` (see :meth:`Interface.process`) and return a DataFrame of inputs and outputs."""
+def process(runner: Runner, inputs: Any, *, progress: bool = True) -> Any:
+    """Run every row of ``inputs`` (rows, a DataFrame or a folder; see ``Interface.process``) through ``runner``'s
+    queue, ``max_batch_size`` at a time, and return a DataFrame of inputs, outputs and errors."""
     import pandas as pd
 
-    rows, shown = _rows(interface, inputs)
+    pipeline = runner.pipeline
+    rows, shown = _rows(pipeline.inputs, inputs)
     bar = _ProgressBar(len(rows)) if progress else None
     results: list[Any] = []
-    size = interface.max_batch_size
+    size = runner.max_batch_size
     started = time.perf_counter()
     for start in range(0, len(rows), size):
         part = rows[start : start + size]
-        job = functools.partial(run_rows, interface, part, isolate=True)
-        answered, _version = interface._queue.submit(job).result()
+        job = functools.partial(pipeline.run_rows, part, isolate=True)
+        answered, _version = runner.run(job).result()
         results.extend(answered)
         if bar is not None:
             bar.update(len(results), time.perf_counter() - started)
-    input_names = [c.label for c in interface._inputs]
-    output_names = [c.label if c.label not in input_names else f"{c.label} (output)" for c in interface._outputs]
+    input_names = [c.label for c in pipeline.inputs]
+    output_names = [c.label if c.label not in input_names else f"{c.label} (output)" for c in pipeline.outputs]
     records = []
     for values, result in zip(shown, results, strict=True):
         record: dict[str, Any] = dict(zip(input_names, values, strict=True))
@@ -48,21 +51,16 @@ def process(interface: Interface, inputs: Any, *, progress: bool = True) -> Any:
     return pd.DataFrame(records, columns=[*input_names, *output_names, "error"])
 
 
-def _rows(interface: Interface, inputs: Any) -> tuple[list[list[Any]], list[list[Any]]]:
+def _rows(components: list[Component], inputs: Any) -> tuple[list[list[Any]], list[list[Any]]]:
     """The rows to run and the input values to show for each (a folder's rows show the file paths)."""
-    from ..widgets import Dataframe, Textbox
-
-    components = interface._inputs
     names = [c.label for c in components]
     if isinstance(inputs, str | os.PathLike) and Path(inputs).is_dir():
         if len(components) != 1:
             raise ValueError(f"a folder of files fits an interface with one input; this one has {len(components)}")
         files = sorted(p for p in Path(inputs).iterdir() if p.is_file() and not p.name.startswith("."))
-        if isinstance(components[0], Textbox):
-            return [[p.read_text(encoding="utf-8", errors="replace")] for p in files], [[str(p)] for p in files]
-        return [[str(p)] for p in files], [[str(p)] for p in files]
+        return [[components[0].read_file(p)] for p in files], [[str(p)] for p in files]
     if hasattr(inputs, "iloc") and hasattr(inputs, "columns"):
-        if len(components) == 1 and isinstance(components[0], Dataframe) and names[0] not in inputs.columns:
+        if len(components) == 1 and components[0].takes_table_rows and names[0] not in inputs.columns:
             frames = [[inputs.iloc[[i]].reset_index(drop=True)] for i in range(len(inputs))]
             return frames, frames  # a table input: each row of the DataFrame is one one-row table
         if all(name in inputs.columns for name in names):

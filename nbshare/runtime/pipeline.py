@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InputError
 from .queue import Failed
 
 if TYPE_CHECKING:
-    from ..interface import Interface
     from ..widgets import Component
+    from .model import Model
 
-__all__ = ["Failed", "OutputError", "finish", "input_row", "prepare", "run_one", "run_rows", "user_message"]
+__all__ = ["Failed", "OutputError", "Pipeline", "input_row", "split_outputs", "user_message"]
 
 
 class OutputError(ValueError):
@@ -35,82 +36,116 @@ def input_row(row: Any, count: int, what: str) -> list[Any]:
     return values
 
 
-def prepare(interface: Interface, values: list[Any]) -> list[Any]:
-    """The arguments ``fn`` receives for one row of wire values."""
-    hook = interface._preprocess
-    if hook is False:
-        return list(values)
-    args = [_convert_input(c, v) for c, v in zip(interface._inputs, values, strict=True)]
-    if callable(hook) and not isinstance(hook, bool):
-        converted = hook(*args)
-        args = list(converted) if isinstance(converted, tuple) else [converted]
-    return args
+class Pipeline:
+    """The path of a row through an interface: inputs' preprocess -> the model -> outputs' postprocess.
 
-
-def finish(interface: Interface, result: Any) -> list[Any]:
-    """The wire value of each output for one result of ``fn``."""
-    hook = interface._postprocess
-    if callable(hook) and not isinstance(hook, bool):
-        result = hook(result)
-    results = split_outputs(len(interface._outputs), result)
-    if hook is False:
-        return results
-    return [_convert_output(c, r) for c, r in zip(interface._outputs, results, strict=True)]
-
-
-def run_one(interface: Interface, values: list[Any]) -> tuple[list[Any], float, str]:
-    """One row through the pipeline: the wire outputs, the seconds ``fn`` took, the model version used."""
-    args = prepare(interface, values)
-    call, _caller, version = interface._model  # read together: a hot swap never mixes two models
-    started = time.perf_counter()
-    result = call(*args)
-    elapsed = time.perf_counter() - started
-    return finish(interface, result), elapsed, version
-
-
-def run_rows(interface: Interface, rows: list[list[Any]], *, isolate: bool) -> tuple[list[Any], str]:
-    """Many rows through the pipeline with one batched call of ``fn``: per row, the wire outputs or :class:`Failed`.
-
-    With ``isolate``, a batch that raises is run again row by row, so one bad row fails alone; without it, the
-    batch's error propagates.
+    ``preprocess``/``postprocess``: None (the components convert), False (raw wire values pass) or a function run
+    after the inputs' conversion / before the outputs'. ``model`` may be replaced at any time (a swap); a call reads it
+    once, so a hot swap never mixes two models.
     """
-    call, caller, version = interface._model
-    prepared: list[Any] = []
-    for values in rows:
+
+    def __init__(
+        self,
+        inputs: list[Component],
+        outputs: list[Component],
+        model: Model,
+        preprocess: bool | Callable[..., Any] | None = None,
+        postprocess: bool | Callable[..., Any] | None = None,
+    ) -> None:
+        self.inputs = inputs
+        self.outputs = outputs
+        self.model = model
+        self.preprocess = preprocess
+        self.postprocess = postprocess
+
+    @property
+    def preprocess_hook(self) -> Callable[..., Any] | None:
+        """The researcher's preprocess function, if one was given."""
+        hook = self.preprocess
+        return hook if callable(hook) and not isinstance(hook, bool) else None
+
+    @property
+    def postprocess_hook(self) -> Callable[..., Any] | None:
+        """The researcher's postprocess function, if one was given."""
+        hook = self.postprocess
+        return hook if callable(hook) and not isinstance(hook, bool) else None
+
+    def prepare(self, values: list[Any]) -> list[Any]:
+        """The arguments ``fn`` receives for one row of wire values."""
+        if self.preprocess is False:
+            return list(values)
+        args = [_convert_input(c, v) for c, v in zip(self.inputs, values, strict=True)]
+        hook = self.preprocess_hook
+        if hook is not None:
+            converted = hook(*args)
+            args = list(converted) if isinstance(converted, tuple) else [converted]
+        return args
+
+    def results(self, result: Any) -> list[Any]:
+        """One result of ``fn`` (through the postprocess function, if any) split into one value per output."""
+        hook = self.postprocess_hook
+        if hook is not None:
+            result = hook(result)
+        return split_outputs(len(self.outputs), result)
+
+    def finish(self, result: Any) -> list[Any]:
+        """The wire value of each output for one result of ``fn``."""
+        results = self.results(result)
+        if self.postprocess is False:
+            return results
+        return [_convert_output(c, r) for c, r in zip(self.outputs, results, strict=True)]
+
+    def run_one(self, values: list[Any]) -> tuple[list[Any], float, str]:
+        """One row through the pipeline: the wire outputs, the seconds ``fn`` took, the model version used."""
+        args = self.prepare(values)
+        model = self.model  # read once: a hot swap never mixes two models
+        started = time.perf_counter()
+        result = model.call(*args)
+        elapsed = time.perf_counter() - started
+        return self.finish(result), elapsed, model.version
+
+    def run_rows(self, rows: list[list[Any]], *, isolate: bool) -> tuple[list[Any], str]:
+        """Many rows with one batched call of ``fn``: per row, the wire outputs or :class:`Failed`.
+
+        With ``isolate``, a batch that raises is run again row by row, so one bad row fails alone; without it, the
+        batch's error propagates.
+        """
+        model = self.model
+        prepared: list[Any] = []
+        for values in rows:
+            try:
+                prepared.append(self.prepare(values))
+            except Exception as error:
+                if not isolate:
+                    raise
+                prepared.append(Failed(error))
+        ready = [index for index, args in enumerate(prepared) if not isinstance(args, Failed)]
+        results: list[Any] = list(prepared)
+        if ready:
+            columns = [list(column) for column in zip(*(prepared[i] for i in ready), strict=True)]
+            try:
+                raw: list[Any] = model.call_batch(columns, len(ready))
+            except Exception:
+                if not isolate:
+                    raise
+                raw = [_call_alone(model.call, prepared[i]) for i in ready]
+            for index, result in zip(ready, raw, strict=True):
+                results[index] = result if isinstance(result, Failed) else self._finish_row(result, isolate)
+        return results, model.version
+
+    def _finish_row(self, result: Any, isolate: bool) -> Any:
         try:
-            prepared.append(prepare(interface, values))
+            return self.finish(result)
         except Exception as error:
             if not isolate:
                 raise
-            prepared.append(Failed(error))
-    ready = [index for index, args in enumerate(prepared) if not isinstance(args, Failed)]
-    results: list[Any] = list(prepared)
-    if ready:
-        columns = [list(column) for column in zip(*(prepared[i] for i in ready), strict=True)]
-        try:
-            raw: list[Any] = caller(columns, len(ready))
-        except Exception:
-            if not isolate:
-                raise
-            raw = [_call_alone(call, prepared[i]) for i in ready]
-        for index, result in zip(ready, raw, strict=True):
-            results[index] = result if isinstance(result, Failed) else _finish_row(interface, result, isolate)
-    return results, version
+            return Failed(error)
 
 
 def _call_alone(call: Any, args: list[Any]) -> Any:
     try:
         return call(*args)
     except Exception as error:
-        return Failed(error)
-
-
-def _finish_row(interface: Interface, result: Any, isolate: bool) -> Any:
-    try:
-        return finish(interface, result)
-    except Exception as error:
-        if not isolate:
-            raise
         return Failed(error)
 
 

@@ -9,31 +9,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..widgets._component import shorten
-from .pipeline import split_outputs, user_message
+from .pipeline import Pipeline, user_message
 
 if TYPE_CHECKING:
-    from ..interface import Interface
     from ..widgets import Component
+    from .runner import Runner
 
 __all__ = ["Check", "ValidationError", "ValidationReport", "describe", "validate"]
-
-# What each output needs from the function (inputs: what the function receives), in the words of the docs.
-EXPECTS = {
-    "Label": "a dict {class: confidence}, a list of confidences or one class",
-    "Number": "a number",
-    "Textbox": "text",
-    "Text": "text",
-    "Markdown": "Markdown text",
-    "HTML": "HTML text",
-    "JSON": "anything JSON can hold (dict, list, numbers, text)",
-    "Image": "an image: a uint8 array (H, W[, C]), a PIL image or a path",
-    "Sketchpad": "an image: a uint8 array (H, W[, C]), a PIL image or a path",
-    "HighlightedText": "(token, label or score) pairs, or {'text', 'entities'}",
-    "Dataframe": "a pandas DataFrame (or rows of values)",
-    "Audio": "(sample_rate, samples) or the path of an audio file",
-    "File": "a path, bytes or (name, bytes)",
-    "Plot": "a matplotlib Figure or Axes",
-}
 
 
 class ValidationError(ValueError):
@@ -122,68 +104,59 @@ def describe(value: Any) -> str:
     return kind
 
 
-def validate(interface: Interface) -> ValidationReport:
-    """Run every example (or one generated value per input) through the pipeline; see :meth:`Interface.validate`."""
-    if interface.examples:
-        rows = [(f"example {n}", [c.postprocess(v) for c, v in zip(interface._inputs, row, strict=True)])
-                for n, row in enumerate(interface.examples, start=1)]  # fmt: skip
+def validate(runner: Runner, examples: list[list[Any]]) -> ValidationReport:
+    """Run every example (or one generated value per input) through the pipeline on the runner's queue and check
+    each component; see ``Interface.validate``."""
+    pipeline = runner.pipeline
+    if examples:
+        rows = [(f"example {n}", [c.postprocess(v) for c, v in zip(pipeline.inputs, row, strict=True)])
+                for n, row in enumerate(examples, start=1)]  # fmt: skip
     else:
-        rows = [("generated inputs", [c.example_value() for c in interface._inputs])]
+        rows = [("generated inputs", [c.example_value() for c in pipeline.inputs])]
     checks: list[Check] = []
     for name, values in rows:
-        checks.extend(interface._queue.submit(functools.partial(_check_row, interface, name, values)).result())
+        checks.extend(runner.run(functools.partial(_check_row, pipeline, name, values)).result())
     return ValidationReport(checks)
 
 
-def _check_row(interface: Interface, row: str, values: list[Any]) -> list[Check]:
-    from .pipeline import prepare
-
+def _check_row(pipeline: Pipeline, row: str, values: list[Any]) -> list[Check]:
     checks = []
     try:
-        args = prepare(interface, values)
+        args = pipeline.prepare(values)
     except Exception as error:
-        for component, value in zip(interface._inputs, values, strict=True):
+        for component, value in zip(pipeline.inputs, values, strict=True):
             checks.append(_input_check(row, component, value, error if component.label in str(error) else None))
         if all(check.ok for check in checks):
             checks.append(
                 Check(row, "preprocess", "inputs", "the inputs converted", describe(values), user_message(error))
             )
         return checks
-    for component, arg in zip(interface._inputs, args if len(args) == len(interface._inputs) else values, strict=True):
+    inputs = pipeline.inputs
+    for component, arg in zip(inputs, args if len(args) == len(inputs) else values, strict=True):
         checks.append(_input_check(row, component, arg, None))
-    call, _caller, _version = interface._model
+    model = pipeline.model
     try:
-        result = call(*args)
+        result = model.call(*args)
     except Exception as error:
-        checks.append(Check(row, "function", _name(interface), "an answer", "an exception", user_message(error)))
+        checks.append(Check(row, "function", model.name, "an answer", "an exception", user_message(error)))
         return checks
     try:
-        if callable(interface._postprocess) and not isinstance(interface._postprocess, bool):
-            result = interface._postprocess(result)
-        results = split_outputs(len(interface._outputs), result)
+        results = pipeline.results(result)
     except Exception as error:
-        shown = [c.label for c in interface._outputs]
-        checks.append(Check(row, "function", _name(interface), f"a tuple of {len(shown)} values ({', '.join(shown)})",
+        shown = [c.label for c in pipeline.outputs]
+        checks.append(Check(row, "function", model.name, f"a tuple of {len(shown)} values ({', '.join(shown)})",
                             describe(result), user_message(error)))  # fmt: skip
         return checks
-    for component, value in zip(interface._outputs, results, strict=True):
+    for component, value in zip(pipeline.outputs, results, strict=True):
         problem = ""
-        if interface._postprocess is not False:
+        if pipeline.postprocess is not False:
             try:
                 component.postprocess(value)
             except Exception as error:
                 problem = str(error)
-        checks.append(Check(row, "output", component.label, _expects(component), describe(value), problem))
+        checks.append(Check(row, "output", component.label, component.expects, describe(value), problem))
     return checks
 
 
 def _input_check(row: str, component: Component, value: Any, error: BaseException | None) -> Check:
-    return Check(row, "input", component.label, _expects(component), describe(value), str(error) if error else "")
-
-
-def _expects(component: Component) -> str:
-    return EXPECTS.get(type(component).__name__, type(component).__name__)
-
-
-def _name(interface: Interface) -> str:
-    return getattr(interface.fn, "__name__", type(interface.fn).__name__)
+    return Check(row, "input", component.label, component.expects, describe(value), str(error) if error else "")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .explain_run import Cancelled, ExplainRun, Explanation
 from .methods import Gradient, Occlusion, resolve_interpretation
-from .occlusion import InputExplanation
+from .occlusion import FEATURES, InputExplanation
 
 __all__ = [
+    "FEATURES",
     "Cancelled",
     "ExplainRun",
     "Explanation",

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._errors import InputError
-from ..runtime.pipeline import prepare, run_rows
 from .gradient import gradient_chunks
 from .methods import Gradient, Occlusion
-from .occlusion import InputExplanation, perturbations
+from .occlusion import FEATURES, InputExplanation, perturbations
 from .target import Target, find_target
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..runtime.runner import Runner
 
 __all__ = ["Cancelled", "ExplainRun", "Explanation"]
 
@@ -61,8 +60,17 @@ class ExplainRun:
     the first progress report arrives.
     """
 
-    def __init__(self, interface: Interface, values: list[Any], on_progress: Progress | None = None) -> None:
-        self._interface = interface
+    def __init__(
+        self,
+        runner: Runner,
+        interpretation: Any,
+        examples: list[list[Any]],
+        values: list[Any],
+        on_progress: Progress | None = None,
+    ) -> None:
+        self._runner = runner
+        self._interpretation = interpretation
+        self._examples = examples
         self._values = list(values)
         self._on_progress = on_progress or (lambda _done, _total: None)
         self._cancelled = threading.Event()
@@ -88,7 +96,7 @@ class ExplainRun:
     def _on_queue(self, job: Callable[[], Any]) -> Any:
         if self._cancelled.is_set():
             raise Cancelled
-        future = self._interface._queue.submit(job)
+        future = self._runner.run(job)
         while True:
             try:
                 return future.result(timeout=0.05)
@@ -97,21 +105,21 @@ class ExplainRun:
                     raise Cancelled from None
 
     def _explain(self) -> Explanation:
-        interface, values = self._interface, self._values
+        pipeline, values = self._runner.pipeline, self._values
         started = time.perf_counter()
-        spec = interface.interpretation
+        spec = self._interpretation
 
         def answer() -> tuple[list[Any], list[Any]]:
-            (outputs,), _version = run_rows(interface, [values], isolate=False)
-            return outputs, prepare(interface, values)
+            (outputs,), _version = pipeline.run_rows([values], isolate=False)
+            return outputs, pipeline.prepare(values)
 
         outputs, args = self._on_queue(answer)
         self._batches = 1
-        target = find_target(interface, outputs)
+        target = find_target(pipeline.outputs, outputs)
         if isinstance(spec, Occlusion):
             inputs, calls = self._occlusion(spec, target)
         elif isinstance(spec, Gradient):
-            chunks, combine = gradient_chunks(spec, interface, args, target, interface.max_batch_size)
+            chunks, combine = gradient_chunks(spec, pipeline, args, target, self._runner.max_batch_size)
             inputs, calls = combine(self._run_chunks(chunks)), spec.samples
         else:
             assert callable(spec)  # resolve_interpretation allows nothing else
@@ -132,16 +140,16 @@ class ExplainRun:
         return results
 
     def _occlusion(self, settings: Occlusion, target: Target) -> tuple[list[InputExplanation], int]:
-        interface, values = self._interface, self._values
-        plans = perturbations(settings, interface._inputs, values, interface.examples)
+        runner, pipeline, values = self._runner, self._runner.pipeline, self._values
+        plans = perturbations(settings, pipeline.inputs, values, self._examples)
         order = [(plan, i) for plan in plans for i in range(plan.count)]
         largest = max((plan.variant_bytes for plan in plans), default=0)
         # Variants of a 12-megapixel photo are 36 MB each: a batch of them is kept under BATCH_BYTES.
-        size = max(1, min(interface.max_batch_size, BATCH_BYTES // max(largest, 1)))
+        size = max(1, min(runner.max_batch_size, BATCH_BYTES // max(largest, 1)))
 
         def job(part: list[tuple[Any, int]]) -> list[float]:
             rows = [plan.vary(i, values) for plan, i in part]
-            results, _version = run_rows(interface, rows, isolate=False)
+            results, _version = pipeline.run_rows(rows, isolate=False)
             return [target.score(outputs) for outputs in results]
 
         chunks: list[tuple[int, Callable[[], Any]]] = [
@@ -156,18 +164,17 @@ class ExplainRun:
         return explained, len(order)
 
     def _custom(self, spec: Callable[..., Any], args: list[Any]) -> list[InputExplanation]:
-        interface = self._interface
+        inputs = self._runner.pipeline.inputs
         result = self._on_queue(lambda: spec(*args))
         self._batches += 1
         items = list(result) if isinstance(result, list | tuple) else [result]
-        if len(items) != len(interface._inputs):
+        if len(items) != len(inputs):
             raise ValueError(
-                f"the interpretation function must return one explanation per input ({len(interface._inputs)}), "
-                f"got {len(items)}"
+                f"the interpretation function must return one explanation per input ({len(inputs)}), got {len(items)}"
             )
         explained = []
         features: list[tuple[str, float | None]] = []
-        for component, item in zip(interface._inputs, items, strict=True):
+        for component, item in zip(inputs, items, strict=True):
             if item is None:
                 continue
             if isinstance(item, int | float) and not isinstance(item, bool):
@@ -183,7 +190,7 @@ class ExplainRun:
                     f"(text) or a number (a feature); got {type(item).__name__}"
                 )
         if features:
-            explained.append(InputExplanation("Inputs", "features", pieces=features))
+            explained.append(InputExplanation(FEATURES, "features", pieces=features))
         return explained
 
 

@@ -13,14 +13,14 @@ from .methods import Gradient
 from .occlusion import InputExplanation
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..runtime.pipeline import Pipeline
     from .target import Target
 
 __all__ = ["gradient_chunks"]
 
 
 def gradient_chunks(
-    settings: Gradient, interface: Interface, args: list[Any], target: Target, batch_size: int
+    settings: Gradient, pipeline: Pipeline, args: list[Any], target: Target, batch_size: int
 ) -> tuple[list[tuple[int, Callable[[], Any]]], Callable[[list[Any]], list[InputExplanation]]]:
     """Jobs of at most ``batch_size`` samples each (run on the inference queue), and how their sums combine.
 
@@ -28,16 +28,14 @@ def gradient_chunks(
     """
     import torch
 
-    from ..widgets import Image
-
     image_index = next(
-        i for i, c in enumerate(interface._inputs) if isinstance(c, Image) and isinstance(args[i], np.ndarray)
+        i for i, c in enumerate(pipeline.inputs) if c.takes_gradient() and isinstance(args[i], np.ndarray)
     )
-    name = interface._inputs[image_index].label
-    module = interface._fn
+    name = pipeline.inputs[image_index].label
+    module = pipeline.model.obj
     image = torch.as_tensor(np.asarray(args[image_index]), dtype=torch.float32)
     others = [torch_batch_of_one(value) for value in args]
-    class_index = _class_index(interface, target)
+    class_index = _class_index(pipeline, target)
     steps = settings.samples
     sigma = settings.noise * float(image.max() - image.min() or 255.0)
     baseline = torch.zeros_like(image)
@@ -84,10 +82,10 @@ def gradient_chunks(
     return chunks, combine
 
 
-def _class_index(interface: Interface, target: Target) -> int | None:
+def _class_index(pipeline: Pipeline, target: Target) -> int | None:
     if target.label is None:
         return None
-    names = interface._outputs[target.index].class_names
+    names = getattr(pipeline.outputs[target.index], "class_names", None)
     if names:
         return list(names).index(target.label)
     try:

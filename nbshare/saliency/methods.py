@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..runtime.pipeline import Pipeline
 
 __all__ = ["Gradient", "Occlusion", "resolve_interpretation"]
 
@@ -67,10 +67,8 @@ class Gradient:
 Interpretation = Occlusion | Gradient | Callable[..., Any]
 
 
-def resolve_interpretation(spec: Any, interface: Interface) -> Interpretation | None:
-    """The interpretation ``spec`` names, checked against the interface; a clear error when it cannot work."""
-    from ..widgets import Image
-
+def resolve_interpretation(spec: Any, pipeline: Pipeline) -> Interpretation | None:
+    """The interpretation ``spec`` names, checked against the pipeline; a clear error when it cannot work."""
     if spec is None or spec is False:
         return None
     if spec == "occlusion" or spec == "default":
@@ -78,17 +76,17 @@ def resolve_interpretation(spec: Any, interface: Interface) -> Interpretation | 
     elif spec == "gradient":
         spec = Gradient()
     if isinstance(spec, Gradient):
-        if interface._forced_model_type not in (None, "torch") or _kind(interface) != "torch":
+        if pipeline.model.kind != "torch":
             raise ValueError(
                 "interpretation='gradient' needs a torch.nn.Module as the interface's model; for any other function "
                 "use interpretation='occlusion'"
             )
-        if callable(interface._preprocess) and not isinstance(interface._preprocess, bool):
+        if pipeline.preprocess_hook is not None:
             raise ValueError(
                 "interpretation='gradient' follows the image into the module, so it cannot pass through a "
                 "preprocess= function; put that step inside the module (nn.Sequential) or use 'occlusion'"
             )
-        if not any(isinstance(c, Image) and c.type == "numpy" for c in interface._inputs):
+        if not any(c.takes_gradient() for c in pipeline.inputs):
             raise ValueError(
                 "interpretation='gradient' explains an Image input with type='numpy'; the interface has none"
             )
@@ -99,9 +97,3 @@ def resolve_interpretation(spec: Any, interface: Interface) -> Interpretation | 
         "interpretation must be 'occlusion', 'gradient', nbshare.Occlusion(...), nbshare.Gradient(...), a function "
         f"or None; got {spec!r}"
     )
-
-
-def _kind(interface: Interface) -> str:
-    from ..runtime.adapters import detect_model_type
-
-    return interface._forced_model_type or detect_model_type(interface._fn)

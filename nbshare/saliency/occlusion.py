@@ -20,7 +20,10 @@ from .superpixels import superpixels
 if TYPE_CHECKING:
     from ..widgets import Component
 
-__all__ = ["InputExplanation", "Perturbation", "perturbations"]
+__all__ = ["FEATURES", "InputExplanation", "Perturbation", "perturbations"]
+
+FEATURES = "Inputs"
+"""The name of the explanation that scores every "feature" input (numbers, choices) in one panel."""
 
 _WORD = re.compile(r"\S+")
 _GRAYS = {"black": 0, "gray": 128, "white": 255}
@@ -64,23 +67,20 @@ def _replacing(index: int, make: Callable[[int], Any]) -> Callable[[int, list[An
 def perturbations(
     settings: Occlusion, components: list[Component], values: list[Any], examples: list[list[Any]]
 ) -> list[Perturbation]:
-    """The perturbations of every input that can be explained this way (images, text, tables, numeric features)."""
-    from ..widgets import Checkbox, Dataframe, Dropdown, Image, Number, Radio, Slider, Textbox
-
+    """The perturbations of every input that can be explained this way, as each component declares (``occlusion``:
+    "image", "words", "table" or "feature"; numeric and choice features are scored together)."""
     plans: list[Perturbation] = []
     scalar_features: list[int] = []
     for index, (component, value) in enumerate(zip(components, values, strict=True)):
-        if value is None:
+        how = component.occlusion
+        if value is None or how is None:
             continue
-        if isinstance(component, Image):
-            plans.append(_image(settings, index, component.label, value))
-        elif isinstance(component, Textbox) and isinstance(value, str) and value.strip():
-            plans.append(_words(index, component.label, value))
-        elif isinstance(component, Dataframe) and isinstance(value, Table) and value.cells:
-            column_examples = [row[index] for row in examples]
-            plans.append(_table(settings, index, component, value, column_examples))
-        elif isinstance(component, Number | Slider | Checkbox | Dropdown | Radio):
+        if how == "feature":
             scalar_features.append(index)
+            continue
+        plan = _PLANS[how](settings, index, component, value, [row[index] for row in examples])
+        if plan is not None:
+            plans.append(plan)
     if scalar_features:
         plans.extend(_scalars(settings, scalar_features, components, values, examples))
     return plans
@@ -89,7 +89,8 @@ def perturbations(
 # -- images ----------------------------------------------------------------------------------------
 
 
-def _image(settings: Occlusion, index: int, name: str, value: Any) -> Perturbation:
+def _image(settings: Occlusion, index: int, component: Component, value: Any, _examples: list[Any]) -> Perturbation:
+    name = component.label
     pixels = value.edited() if isinstance(value, EditedImage) else np.asarray(value)
     if settings.segments is not None:
         return _segments(settings, index, name, pixels)
@@ -157,7 +158,12 @@ def _fill(fill: str | tuple[int, ...], pixels: np.ndarray) -> Any:
 # -- text ------------------------------------------------------------------------------------------
 
 
-def _words(index: int, name: str, text: str) -> Perturbation:
+def _words(
+    _settings: Occlusion, index: int, component: Component, text: Any, _examples: list[Any]
+) -> Perturbation | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    name = component.label
     spans = [match.span() for match in _WORD.finditer(text)]
 
     def make(i: int) -> str:
@@ -183,8 +189,10 @@ def _words(index: int, name: str, text: str) -> Perturbation:
 
 
 def _table(
-    settings: Occlusion, index: int, component: Component, table: Table, column_examples: list[Any]
-) -> Perturbation:
+    settings: Occlusion, index: int, component: Component, table: Any, column_examples: list[Any]
+) -> Perturbation | None:
+    if not isinstance(table, Table) or not table.cells:
+        return None
     references = [table]
     for example in column_examples:
         try:
@@ -268,7 +276,7 @@ def _scalars(
         pieces: list[tuple[str, float | None]] = [
             (f"{components[i].label} = {values[i]}", scores.get(i)) for i in indices
         ]
-        return InputExplanation("Inputs", "features", pieces=pieces, note=_baseline_note(settings))
+        return InputExplanation(FEATURES, "features", pieces=pieces, note=_baseline_note(settings))
 
     return [Perturbation(len(shown), vary, combine)]
 
@@ -277,3 +285,10 @@ def _baseline_note(settings: Occlusion) -> str:
     if settings.baselines:
         return "each feature replaced in turn by its baseline"
     return "each feature replaced in turn by its median over the examples (0 without examples)"
+
+
+_PLANS: dict[str, Callable[[Occlusion, int, Any, Any, list[Any]], Perturbation | None]] = {
+    "image": _image,
+    "words": _words,
+    "table": _table,
+}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import InputError
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..widgets import Component
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,15 @@ class Target:
         return f"the confidence in {self.label!r}"
 
 
-def find_target(interface: Interface, outputs: list[Any]) -> Target:
-    """The quantity to explain, from the unperturbed answer ``outputs``."""
-    from ..widgets import Label, Number
-
-    for index, component in enumerate(interface._outputs):
-        if isinstance(component, Label):
+def find_target(components: list[Component], outputs: list[Any]) -> Target:
+    """The quantity to explain in the unperturbed answer ``outputs``: the first output that offers a ``measure``."""
+    for index, component in enumerate(components):
+        if component.measure == "class":
             answer = outputs[index]
             if not answer or answer.get("label") is None:
                 raise InputError("the model gave no class to explain")
             target = Target(index, str(answer["label"]), 0.0)
             return Target(index, target.label, target.score(outputs))
-        if isinstance(component, Number) and outputs[index] is not None:
+        if component.measure == "value" and outputs[index] is not None:
             return Target(index, None, float(outputs[index]))
     raise InputError("Explain needs a Label or Number output to measure; this interface has neither")

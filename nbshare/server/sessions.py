@@ -85,8 +85,7 @@ class VisitorSession:
             return
         self.closed = True
         try:
-            self.view.close()
-            self._interface._forget_view(self.view)
+            self.view.close()  # the Interface forgets it
             self.comms.close()
         except Exception as error:  # closing must finish whatever one widget does
             log_exception("closing a visitor's session", error)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anywidget
 import traitlets
 
-from ..widgets._component import JS_DIR
+from .._assets import component_esm
+from ..widgets._page import PageWidget, on_event
 
 
-class Examples(anywidget.AnyWidget):
+class Examples(PageWidget):
     """Example rows under the interface, each a button."""
 
-    _esm = JS_DIR / "examples.js"
+    _esm = component_esm("examples.js")
 
     headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Column titles: the inputs' labels."""
@@ -25,15 +25,13 @@ class Examples(anywidget.AnyWidget):
     def __init__(self, headers: list[str], rows: list[list[str | bytes]]) -> None:
         super().__init__(headers=headers, rows=rows)
         self._select_handlers: list[Callable[[int], None]] = []
-        self.on_msg(self._on_page_event)
 
     def on_select(self, handler: Callable[[int], None]) -> None:
         """Call ``handler(index)`` when the viewer clicks example ``index``."""
         self._select_handlers.append(handler)
 
-    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict) or content.get("event") != "select":
-            return
+    @on_event("select")
+    def _select(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         index = content.get("index")
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self.rows):
             for handler in self._select_handlers:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anywidget
 import traitlets
 
-from ..widgets._component import JS_DIR
+from .._assets import component_esm
+from ..widgets._page import PageWidget, on_event
 
 
-class ExplainControl(anywidget.AnyWidget):
+class ExplainControl(PageWidget):
     """Sends ``{"event": "explain"}`` and ``{"event": "cancel"}``; shows progress, a summary or an error."""
 
-    _esm = JS_DIR / "explain.js"
+    _esm = component_esm("explain.js")
 
     page_writable: frozenset[str] = frozenset()  # the page only sends events
 
@@ -36,12 +36,17 @@ class ExplainControl(anywidget.AnyWidget):
     def __init__(self) -> None:
         super().__init__()
         self._handlers: dict[str, Callable[[], object]] = {}
-        self.on_msg(self._on_page_event)
 
     def on_click(self, event: str, handler: Callable[[], object]) -> None:
         """Call ``handler()`` when the page sends ``event`` ("explain" or "cancel")."""
         self._handlers[event] = handler
 
-    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") in self._handlers:
-            self._handlers[content["event"]]()
+    @on_event("explain")
+    def _explain(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        if "explain" in self._handlers:
+            self._handlers["explain"]()
+
+    @on_event("cancel")
+    def _cancel(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        if "cancel" in self._handlers:
+            self._handlers["cancel"]()

@@ -10,37 +10,39 @@ import ipywidgets
 
 from .._log import log_exception
 from ..runtime.pipeline import user_message
-from ..saliency import Cancelled, ExplainRun, Explanation
-from ..widgets import Checkbox, Dataframe, Dropdown, HighlightedText, Image, Number, Radio, Slider, Textbox
+from ..saliency import FEATURES, Cancelled, ExplainRun, Explanation
+from ..widgets import HighlightedText
 from .explain_control import ExplainControl
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from ..runtime.runner import Runner
     from .view import InterfaceView
-
-FEATURES = "features"
-_FEATURE_INPUTS = (Dataframe, Number, Slider, Checkbox, Dropdown, Radio)
 
 
 class ViewExplainer:
     """The Explain control of one view, the panels that show word and feature scores, and the latest result.
 
-    Image maps go onto the input image's overlay (aligned with the edited image); words and features show as
-    HighlightedText panels under the outputs, hidden until there is something to show. A change of the inputs
-    hides them, since they would explain an input that is no longer there.
+    Each input says where its explanation goes (``explanation_panel``): on the component itself ("overlay": an
+    image's map, aligned with the edited image), in a panel of its own ("own": words, a table's columns), or in one
+    panel shared by the numeric and choice inputs ("shared"). Panels are HighlightedText under the outputs, hidden
+    until there is something to show. A change of the inputs hides them, since they would explain an input that is
+    no longer there.
     """
 
-    def __init__(self, interface: Interface, view: InterfaceView) -> None:
-        self._interface = interface
+    def __init__(self, runner: Runner, interpretation: Any, examples: list[list[Any]], view: InterfaceView) -> None:
+        self._runner = runner
+        self._interpretation = interpretation
+        self._examples = examples
         self._view = view
         self.control = ExplainControl()
         self.panels: dict[str, HighlightedText] = {}
         for component in view.inputs:
-            if isinstance(component, Textbox):
+            if component.explanation_panel == "own":
+                separator = "" if component.occlusion == "words" else "   "
                 self.panels[component.label] = HighlightedText(
-                    label=f"What moved the answer: {component.label}", separator="", interactive=False
+                    label=f"What moved the answer: {component.label}", separator=separator, interactive=False
                 )
-        if any(isinstance(c, _FEATURE_INPUTS) for c in view.inputs):
+        if any(c.explanation_panel == "shared" for c in view.inputs):
             self.panels[FEATURES] = HighlightedText(
                 label="What moved the answer: each input", separator="   ", interactive=False
             )
@@ -66,7 +68,13 @@ class ViewExplainer:
             if self._run is not None:
                 self._run.cancel()
             self._set(state="running", done=0, total=0, message="", summary="")
-            run = ExplainRun(self._interface, values, on_progress=lambda done, total: self._progress(run, done, total))
+            run = ExplainRun(
+                self._runner,
+                self._interpretation,
+                self._examples,
+                values,
+                on_progress=lambda done, total: self._progress(run, done, total),
+            )
             self._run = run
             run.start()  # after `run` is bound: its progress callback refers to it
         shown: Future[Explanation] = Future()
@@ -101,7 +109,7 @@ class ViewExplainer:
             if isinstance(error, Cancelled):
                 self.control.state = "cancelled"
             elif error is not None:
-                log_exception(f"{self._interface!r} could not explain an answer", error)
+                log_exception(f"{self._runner.pipeline.model.name} could not explain an answer", error)
                 self._set(state="error", message=user_message(error))
             else:
                 explanation = future.result()
@@ -123,10 +131,9 @@ class ViewExplainer:
         by_label = {component.label: component for component in self._view.inputs}
         for part in explanation.inputs:
             component = by_label.get(part.name)
-            if part.kind == "image" and isinstance(component, Image):
-                component.set_overlay(part.map)
+            if component is not None and component.show_explanation(part):
                 continue
-            panel = self.panels.get(part.name if part.kind == "tokens" else FEATURES)
+            panel = self.panels.get(part.name)
             if panel is not None:
                 panel.set_trait("value", panel.postprocess(part.pieces))
                 panel.layout.display = None

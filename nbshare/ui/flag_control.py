@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anywidget
 import traitlets
 
-from ..widgets._component import JS_DIR
+from .._assets import component_esm
+from ..widgets._page import PageWidget, on_event
 
 
-class FlagControl(anywidget.AnyWidget):
+class FlagControl(PageWidget):
     """Sends ``{"event": "flag", "option", "message"}``; shows ``confirmation`` or ``error`` after."""
 
-    _esm = JS_DIR / "flag.js"
+    _esm = component_esm("flag.js")
 
     options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Reasons to choose from (none: no choice shown)."""
@@ -33,13 +33,13 @@ class FlagControl(anywidget.AnyWidget):
     def __init__(self, options: list[str], max_message_chars: int) -> None:
         super().__init__(options=options, max_message_chars=max_message_chars)
         self._handler: Callable[[str | None, str], object] | None = None
-        self.on_msg(self._on_page_event)
 
     def on_flag(self, handler: Callable[[str | None, str], object]) -> None:
         self._handler = handler
 
-    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict) or content.get("event") != "flag" or self._handler is None:
+    @on_event("flag")
+    def _flag(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        if self._handler is None:
             return
         option, message = content.get("option"), content.get("message", "")
         self._handler(option if isinstance(option, str) and option else None, message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
+from .._assets import component_esm
 from .._html import render_markdown, render_markdown_inline
 from ..widgets._component import JS_DIR
 
@@ -12,7 +13,7 @@ from ..widgets._component import JS_DIR
 class Header(anywidget.AnyWidget):
     """Title and description above the interface; also carries the shared stylesheet."""
 
-    _esm = JS_DIR / "header.js"
+    _esm = component_esm("header.js")
     _css = JS_DIR / "theme.css"
 
     title_html = traitlets.Unicode("").tag(sync=True)

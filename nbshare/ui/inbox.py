@@ -3,38 +3,37 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets
 
-from ..flagging import FlagStore, _read_png
+from ..flagging import FlagStore
 from ..values import imaging
+from ..values.stored import describe
 from ..widgets._component import shorten
 
-if TYPE_CHECKING:
-    from ..interface import Interface
-    from .view import InterfaceView
-
-__all__ = ["Inbox"]
+__all__ = ["Inbox", "inputs_of"]
 
 PREVIEW_CHARS = 120
 
 
 class Inbox(ipywidgets.VBox):
-    """A live list of an Interface's flags; ``Load`` puts a flag's inputs (with their edits) into the notebook's
-    interface and runs it, to see what the collaborator saw with the model answering now."""
+    """A live list of the flags in ``store``; ``Load`` calls ``on_load(record)`` (the Interface puts the flag's inputs,
+    with their edits, into the notebook's view and runs it, to see what the collaborator saw with the model answering
+    now)."""
 
-    def __init__(self, interface: Interface) -> None:
-        self._interface = interface
+    def __init__(self, store: FlagStore, on_load: Callable[[dict[str, Any]], object]) -> None:
+        self._store = store
+        self._on_load = on_load
         self._header = ipywidgets.HTML()
         self._rows = ipywidgets.VBox()
         super().__init__([self._header, self._rows])
         self.add_class("nbshare-inbox")
         self._count = 0
-        for record in interface.flag_store.records():
+        for record in store.records():
             self._add(record)
-        interface.flag_store.on_flag(self._add)
+        store.on_flag(self._add)
 
     def _add(self, record: dict[str, Any]) -> None:
         self._count += 1
@@ -42,18 +41,14 @@ class Inbox(ipywidgets.VBox):
         self._rows.children = (self._row(record), *self._rows.children)
 
     def _row(self, record: dict[str, Any]) -> ipywidgets.Widget:
-        folder = self._interface.flag_store.folder
         previews: list[ipywidgets.Widget] = []
         texts = []
         for name, entry in record.get("values", {}).items():
-            kind = entry.get("kind")
-            if kind == "image":
-                pixels = _read_png(Path(folder, entry["file"]))
+            if entry.get("kind") == "image":  # a picture is shown, whatever its role
+                pixels = imaging.read_png(self._store.path(entry["file"]))
                 previews.append(ipywidgets.Image(value=imaging.thumbnail_png(pixels, 72), format="png"))
             elif entry.get("role") == "input":
-                shown = {"audio": f"audio, {len(entry.get('edits', []))} edit(s)", "table": "table", "file": "file"}
-                text = shown.get(kind, str(entry.get("value")))
-                texts.append(f"{html.escape(name)}: {html.escape(shorten(text, PREVIEW_CHARS))}")
+                texts.append(f"{html.escape(name)}: {html.escape(shorten(describe(entry), PREVIEW_CHARS))}")
         option = record.get("option")
         details = "<br>".join(
             [
@@ -66,25 +61,8 @@ class Inbox(ipywidgets.VBox):
             ]
         )
         load = ipywidgets.Button(description="Load", tooltip="Put this flag's inputs into the notebook's interface")
-        load.on_click(lambda _button: self._interface.load_flag(record))
+        load.on_click(lambda _button: self._on_load(record))
         return ipywidgets.HBox([*previews, ipywidgets.HTML(details), load])
-
-
-def load_flag(interface: Interface, record: dict[str, Any] | str) -> InterfaceView:
-    """See :meth:`Interface.load_flag`."""
-    if isinstance(record, str):
-        matches = [r for r in interface.flag_store.records() if r.get("id") == record]
-        if not matches:
-            raise KeyError(f"no flag with id {record!r}")
-        record = matches[0]
-    views = [view for view in interface._views if view.session_id == "notebook"]
-    view = views[-1] if views else interface.view()
-    values = inputs_of(record, interface.flag_store)
-    for component in view.inputs:
-        if component.label in values:
-            component.value = values[component.label]
-    view.submit()
-    return view
 
 
 def inputs_of(record: dict[str, Any], store: FlagStore) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from ..widgets._component import JS_DIR
+from .._assets import component_esm
 
 
 class Status(anywidget.AnyWidget):
     """One line above the outputs; errors are announced to screen readers (role="alert")."""
 
-    _esm = JS_DIR / "status.js"
+    _esm = component_esm("status.js")
 
     state = traitlets.Enum(["idle", "queued", "running", "done", "error"], "idle").tag(sync=True)
     """Where the latest request is."""

@@ -10,18 +10,19 @@ import ipywidgets
 
 from .._log import log_exception
 from .._routing import current_session
-from ..flagging import FlagError, flag_view
+from ..flagging import FlagError
 from ..runtime.pipeline import user_message
 from ..widgets import Component, InputError
 from .actions import Actions
 from .examples import Examples
 from .explainer import ViewExplainer
 from .flag_control import FlagControl
+from .flag_view import flag_view
 from .header import Header
 from .status import Status
 
 if TYPE_CHECKING:
-    from ..interface import Interface
+    from .spec import ViewSpec
 
 LIVE_DEBOUNCE_SECONDS = 0.25
 
@@ -33,16 +34,17 @@ class InterfaceView:
     and the answer of one already running is not shown over the newer one's.
     """
 
-    def __init__(self, interface: Interface) -> None:
-        self._interface = interface
-        self.inputs: list[Component] = [template.clone() for template in interface._inputs]
-        self.outputs: list[Component] = [template.clone() for template in interface._outputs]
-        self.header = Header(interface.title, interface.description)
-        self.actions = Actions(live=interface.live)
+    def __init__(self, spec: ViewSpec) -> None:
+        self.spec = spec
+        self.runner = spec.runner
+        pipeline = spec.runner.pipeline
+        self.inputs: list[Component] = [template.clone() for template in pipeline.inputs]
+        self.outputs: list[Component] = [template.clone() for template in pipeline.outputs]
+        self.header = Header(spec.title, spec.description)
+        self.actions = Actions(live=spec.live)
         self.status = Status()
-        self.flag = (
-            FlagControl(interface.flagging_options, interface.max_flag_message_chars) if interface.flagging else None
-        )
+        flagging = spec.flagging
+        self.flag = FlagControl(flagging.options, flagging.max_message_chars) if flagging is not None else None
         session = current_session()
         self.session_id = session.id if session is not None else "notebook"
         self.user: str | None = getattr(session, "user", None)
@@ -50,14 +52,16 @@ class InterfaceView:
         self.examples = (
             Examples(
                 headers=[c.label for c in self.inputs],
-                rows=[
-                    [c.preview(value) for c, value in zip(self.inputs, row, strict=True)] for row in interface.examples
-                ],
+                rows=[[c.preview(value) for c, value in zip(self.inputs, row, strict=True)] for row in spec.examples],
             )
-            if interface.examples
+            if spec.examples
             else None
         )
-        self.explainer = ViewExplainer(interface, self) if interface.interpretation is not None else None
+        self.explainer = (
+            ViewExplainer(spec.runner, spec.interpretation, spec.examples, self)
+            if spec.interpretation is not None
+            else None
+        )
         explaining = self.explainer.widgets if self.explainer else []
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
         output_column = ipywidgets.VBox([self.status, *self.outputs, *explaining, *([self.flag] if self.flag else [])])
@@ -88,7 +92,7 @@ class InterfaceView:
             self.flag.on_flag(self.flag_current)
         for component in self.inputs:
             component.on_submit(self.submit)
-            if interface.live:
+            if spec.live:
                 component.observe(self._schedule_live_run, "value")
 
     def submit(self) -> Future[Any]:
@@ -99,9 +103,9 @@ class InterfaceView:
             generation = self._generation
             if self._waiting is not None:
                 self._waiting.cancel()
-            future = self._interface._submit(values, on_start=lambda: self._started(generation))
+            future = self.runner.submit(values, on_start=lambda: self._started(generation))
             self._waiting = future
-            ahead = self._interface._queue.position(future)
+            ahead = self.runner.position(future)
             if ahead is not None:
                 self.status.ahead = ahead
                 self.status.state = "queued"
@@ -124,8 +128,10 @@ class InterfaceView:
 
         Returns the record, or None when it was refused (the reason is shown under the Flag button).
         """
+        if self.spec.flagging is None:
+            raise ValueError("this interface has flagging=False")
         try:
-            record = flag_view(self._interface, self, option, message)
+            record = flag_view(self.spec.flagging, self, option, message)
         except (InputError, FlagError) as error:
             if self.flag is not None:
                 self.flag.confirmation, self.flag.error = "", str(error)
@@ -138,9 +144,9 @@ class InterfaceView:
 
     def load_example(self, index: int) -> None:
         """Fill the inputs with example ``index`` and run the function on it."""
-        for component, value in zip(self.inputs, self._interface.examples[index], strict=True):
+        for component, value in zip(self.inputs, self.spec.examples[index], strict=True):
             component.value = component.postprocess(value)
-        if not self._interface.live:  # in live mode the value changes above already schedule a run
+        if not self.spec.live:  # in live mode the value changes above already schedule a run
             self.submit()
 
     def close(self) -> None:
@@ -151,6 +157,8 @@ class InterfaceView:
             self.explainer.cancel()
         for widget in self._widgets:
             widget.close()
+        if self.spec.on_close is not None:
+            self.spec.on_close(self)
 
     def _schedule_live_run(self, _change: Any) -> None:
         if self._live_timer is not None:
@@ -169,7 +177,7 @@ class InterfaceView:
         error = future.exception()
         if error is not None:
             if not isinstance(error, InputError):
-                log_exception(f"{self._interface!r} raised while answering a viewer", error)
+                log_exception(f"{self.runner.pipeline.model.name} raised while answering a viewer", error)
             for component in self.outputs:
                 component.value = component.empty_value()
             self.status.message = user_message(error)

@@ -17,9 +17,10 @@ import math
 import numbers
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import InputError
+from .stored import FileKind, Files, stored_kind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,9 +32,15 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _HISTORY_OPS = ("undo", "redo", "reset")
 
 
+@stored_kind
 @dataclass(frozen=True, eq=False)
-class EditedImage:
-    """An image as the person uploaded it, and the edits they made to it."""
+class EditedImage(FileKind):
+    """An image as the person uploaded it, and the edits they made to it.
+
+    In a flag record (kind "image"): the edited image and the original as PNG files, and the edit log.
+    """
+
+    kind: ClassVar[str] = "image"
 
     original: np.ndarray
     edits: tuple[dict[str, Any], ...] = field(default_factory=tuple)
@@ -45,6 +52,27 @@ class EditedImage:
 
     def with_edit(self, edit: dict[str, Any]) -> EditedImage:
         return EditedImage(self.original, (*self.edits, edit), self.name)
+
+    def to_record(self, files: Files, stem: str) -> dict[str, Any]:
+        from .imaging import encode_png
+
+        return {
+            "kind": self.kind,
+            "file": files.write(encode_png(self.edited()), f"{stem}-edited.png"),
+            "original": files.write(encode_png(self.original), f"{stem}-original.png"),
+            "edits": list(self.edits),
+        }
+
+    @classmethod
+    def from_record(cls, entry: dict[str, Any], files: Files) -> EditedImage:
+        """The original with its edits (a picture stored without edits: itself)."""
+        from .imaging import read_png
+
+        return cls(read_png(files.path(entry.get("original", entry["file"]))), tuple(entry.get("edits", ())))
+
+    @classmethod
+    def describe(cls, entry: dict[str, Any]) -> str:
+        return f"image, {len(entry.get('edits', []))} edit(s)"
 
 
 def _number(value: Any, what: str) -> float:

@@ -182,3 +182,12 @@ def thumbnail_png(array: np.ndarray, longest: int = 96) -> bytes:
     scale = fit_within(array.shape[1], array.shape[0], longest)
     width, height = max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale))
     return encode_png(resize(array, width, height))
+
+
+def read_png(path: str | os.PathLike[str]) -> np.ndarray:
+    """Pixels exactly as a flag store wrote them (a grayscale PNG stays 2-D); the store wrote them, so no limits."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as image:
+        return np.asarray(image)

@@ -18,12 +18,13 @@ import os
 import secrets
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._errors import InputError
 from .edits import effective_edits
+from .stored import FileKind, Files, stored_kind
 
 __all__ = ["EditedAudio", "check_audio_edit", "decode_wav", "encode_wav", "replay_audio", "snr_db", "to_clip"]
 
@@ -32,9 +33,15 @@ MIN_SNR_DB, MAX_SNR_DB = -20.0, 100.0
 _HISTORY_OPS = ("undo", "redo", "reset")
 
 
+@stored_kind
 @dataclass(frozen=True, eq=False)
-class EditedAudio:
-    """A clip as the person gave it (``original``: float32, frames × channels), and the edits they made to it."""
+class EditedAudio(FileKind):
+    """A clip as the person gave it (``original``: float32, frames × channels), and the edits they made to it.
+
+    In a flag record (kind "audio"): the edited and the original clip as 32-bit float WAV files, and the edit log.
+    """
+
+    kind: ClassVar[str] = "audio"
 
     sample_rate: int
     original: np.ndarray
@@ -51,6 +58,23 @@ class EditedAudio:
     @property
     def duration(self) -> float:
         return len(self.original) / self.sample_rate
+
+    def to_record(self, files: Files, stem: str) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": files.write(encode_wav(self.edited(), self.sample_rate, float32=True), f"{stem}-edited.wav"),
+            "original": files.write(encode_wav(self.original, self.sample_rate, float32=True), f"{stem}-original.wav"),
+            "edits": list(self.edits),
+        }
+
+    @classmethod
+    def from_record(cls, entry: dict[str, Any], files: Files) -> EditedAudio:
+        rate, samples = decode_wav(files.path(entry.get("original", entry["file"])).read_bytes())
+        return cls(rate, samples, tuple(entry.get("edits", ())))
+
+    @classmethod
+    def describe(cls, entry: dict[str, Any]) -> str:
+        return f"audio, {len(entry.get('edits', []))} edit(s)"
 
 
 def _seconds(value: Any, what: str) -> float:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .._errors import InputError
+from .stored import Files, stored_kind
 
 __all__ = ["DATATYPES", "Table", "cell_problem", "format_cell", "parse_cell", "table_from", "to_dataframe"]
 
@@ -25,9 +26,15 @@ _BOOLS = {"true": True, "yes": True, "y": True, "t": True, "1": True,
 _NEEDS = {"int": "a whole number", "number": "a number", "bool": "true or false", "date": "a date (2024-05-31)"}
 
 
+@stored_kind
 @dataclass(eq=False)
 class Table:
-    """A grid's content: column names and types, rows of text cells, and (from an example) exact pandas dtypes."""
+    """A grid's content: column names and types, rows of text cells, and (from an example) exact pandas dtypes.
+
+    In a flag record (kind "table"): a CSV file of the cells' text, and the column types.
+    """
+
+    kind: ClassVar[str] = "table"
 
     headers: list[str]
     datatypes: list[str]
@@ -38,6 +45,44 @@ class Table:
 
     def to_dataframe(self) -> Any:
         return to_dataframe(self)
+
+    def to_record(self, files: Files, stem: str) -> dict[str, Any]:
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.headers)
+        writer.writerows(self.cells)
+        return {
+            "kind": self.kind,
+            "file": files.write(out.getvalue().encode(), f"{stem}.csv"),
+            "datatypes": self.datatypes,
+            "dtypes": self.dtypes,
+        }
+
+    @classmethod
+    def from_record(cls, entry: dict[str, Any], files: Files) -> Table:
+        import csv
+
+        with open(files.path(entry["file"]), newline="", encoding="utf-8") as handle:
+            headers, *cells = list(csv.reader(handle))
+        return cls(headers, list(entry["datatypes"]), cells, entry.get("dtypes"))
+
+    @classmethod
+    def frame_cells(cls, name: str, entry: dict[str, Any], files: Files) -> dict[str, Any]:
+        """The table as a typed DataFrame (as text when it was flagged with cells that do not parse)."""
+        import pandas as pd
+
+        table = cls.from_record(entry, files)
+        try:
+            return {name: to_dataframe(table)}
+        except InputError:
+            return {name: pd.DataFrame(table.cells, columns=table.headers)}
+
+    @classmethod
+    def describe(cls, entry: dict[str, Any]) -> str:
+        return "table"
 
 
 def _formula(text: str) -> bool:

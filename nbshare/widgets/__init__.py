@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._component import Component, InputError
+from ._component import Component, InputError, registered
+
+# The registry: importing a component's module registers it (its class declares `shortcuts`); a new component is one
+# line here. Names exported by nbshare and the shortcuts of Interface(inputs=..., outputs=...) come from it.
 from .audio import Audio
 from .checkbox import Checkbox
 from .dataframe import Dataframe
@@ -23,70 +26,30 @@ from .sketchpad import Sketchpad
 from .slider import Slider
 from .textbox import Text, Textbox
 
-__all__ = [
-    "HTML",
-    "JSON",
-    "Audio",
-    "Checkbox",
-    "Component",
-    "Dataframe",
-    "Dropdown",
-    "File",
-    "HighlightedText",
-    "Image",
-    "InputError",
-    "Label",
-    "Markdown",
-    "Number",
-    "Plot",
-    "Radio",
-    "Sketchpad",
-    "Slider",
-    "Text",
-    "Textbox",
-    "resolve",
-]
+COMPONENTS: tuple[type[Component], ...] = tuple(registered())
+"""Every registered component class."""
 
-_SHORTCUTS: dict[str, dict[str, type[Component]]] = {
-    "input": {
-        "text": Textbox,
-        "textbox": Textbox,
-        "number": Number,
-        "slider": Slider,
-        "checkbox": Checkbox,
-        "dropdown": Dropdown,
-        "radio": Radio,
-        "image": Image,
-        "sketchpad": Sketchpad,
-        "audio": Audio,
-        "dataframe": Dataframe,
-        "file": File,
-    },
-    "output": {
-        "text": Text,
-        "textbox": Text,
-        "number": Number,
-        "label": Label,
-        "json": JSON,
-        "markdown": Markdown,
-        "html": HTML,
-        "image": Image,
-        "audio": Audio,
-        "dataframe": Dataframe,
-        "highlightedtext": HighlightedText,
-        "file": File,
-        "plot": Plot,
-    },
-}
+__all__ = ["Component", "InputError", *(cls.__name__ for cls in COMPONENTS)]
+
+
+def shortcuts(role: str) -> dict[str, type[Component]]:
+    """The shortcut names for ``role`` ("input"/"output") and the component class each stands for."""
+    found: dict[str, type[Component]] = {}
+    for cls in COMPONENTS:
+        for name in cls.shortcuts.get(role, ()):
+            if name in found:
+                raise RuntimeError(f"{cls.__name__} and {found[name].__name__} both claim the {role} shortcut {name!r}")
+            found[name] = cls
+    return found
 
 
 def resolve(spec: Any, role: str) -> Component | ForeignWidget:
     """A component template from a component object or a string shortcut, for ``role`` input/output."""
     if isinstance(spec, str):
-        shortcuts = _SHORTCUTS[role]
-        cls = shortcuts.get(spec.lower())
+        named = shortcuts(role)
+        cls = named.get(spec.lower())
         if cls is None:
-            raise ValueError(f"unknown {role} {spec!r}; use a component or one of: {', '.join(sorted(shortcuts))}")
+            raise ValueError(f"unknown {role} {spec!r}; use a component or one of: {', '.join(sorted(named))}")
         return cls()
     if isinstance(spec, Component):
         if role not in spec.roles:

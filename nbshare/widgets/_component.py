@@ -6,15 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-import anywidget
 import traitlets
 
 from .._errors import InputError
+from ..values.stored import Stored, as_stored
+from ._page import PageWidget, on_event
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 PREVIEW_CHARS = 80
 
-__all__ = ["JS_DIR", "Component", "InputError", "shorten"]
+__all__ = ["JS_DIR", "Component", "Contract", "InputError", "on_event", "registered", "shorten"]
+
+_REGISTRY: list[type[Component]] = []
 
 
 def shorten(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -22,22 +25,92 @@ def shorten(text: str, limit: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class Component(anywidget.AnyWidget):
-    """Base class of nbshare components.
+class Contract:
+    """What generic code may ask any input or output (an nbshare component or a wrapped ipywidget), with defaults.
 
-    A component is a widget (its ``value`` trait is what the page shows and edits) plus three pure
-    conversions used by the Interface, testable without a browser:
-
-    - ``preprocess(value)``: the wire value (or a friendly Python value) -> what the function receives;
-    - ``postprocess(result)``: what the function returned -> the wire value shown on the page;
-    - ``example_value()``: a valid value, used to check an interface before serving it.
-
-    Constructor keyword arguments are the traits tagged ``option=True`` plus ``value``; anything else is
-    an error, so a typo never passes silently.
+    Generic code (validation, flags, the inbox, explanations, bulk runs) asks the component, never its class.
     """
 
     roles: ClassVar[frozenset[str]] = frozenset({"input", "output"})
     """Where the component may stand in an Interface: "input", "output" or both."""
+
+    shortcuts: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Names that stand for the component in ``Interface(inputs="image")``, per role."""
+
+    expects: ClassVar[str] = "a value"
+    """What the function receives (input) or must return (output), in the words of the docs; shown by validate()."""
+
+    occlusion: ClassVar[str | None] = None
+    """How occlusion hides a part of this input: "image" (patches or superpixels), "words", "table" (a column at a
+    time), "feature" (the whole value, one score among the numeric inputs), or None (not explained)."""
+
+    explanation_panel: ClassVar[str | None] = None
+    """Where its explanation shows: "overlay" (:meth:`show_explanation` draws it), "own" (a panel of its own),
+    "shared" (one panel of every "feature" input), or None."""
+
+    measure: ClassVar[str | None] = None
+    """What an explanation measures in this output: "class" (the predicted class's confidence), "value" (the
+    number), or None."""
+
+    takes_table_rows: ClassVar[bool] = False
+    """Whether ``process()`` of a DataFrame gives this (single) input each row as a one-row table."""
+
+    label: Any
+    interactive: Any
+    value: Any
+
+    def preprocess(self, value: Any) -> Any:
+        """Convert a wire value into what the function receives."""
+        return value
+
+    def postprocess(self, result: Any) -> Any:
+        """Convert what the function returned into the wire value."""
+        return result
+
+    def empty_value(self) -> Any:
+        """The value shown after Clear."""
+        return None
+
+    def example_value(self) -> Any:
+        """A valid wire value for this component."""
+        return self.empty_value()
+
+    def preview(self, value: Any) -> str | bytes:
+        """A short text (or PNG bytes, for images) standing for ``value`` in the examples table."""
+        return shorten(str(self.postprocess(value)))
+
+    def to_stored(self, value: Any) -> Stored:
+        """``value`` (as the component holds it) as a value the flag store can write: a value type that knows its
+        ``kind`` (an edited image, a table...) as it is, anything else as JSON."""
+        return as_stored(value)
+
+    def read_file(self, path: Path) -> Any:
+        """The value a file of a folder stands for in ``process(folder)``: its path, unless the component reads it."""
+        return str(path)
+
+    def takes_gradient(self) -> bool:
+        """Whether gradient saliency can follow this input into a torch module (a numeric image)."""
+        return False
+
+    def show_explanation(self, part: Any) -> bool:
+        """Show an explanation of this input on the component itself; False when it has no place for it."""
+        return False
+
+
+def registered() -> list[type[Component]]:
+    """Every component class that declares ``shortcuts``, in the order they were defined."""
+    return list(_REGISTRY)
+
+
+class Component(Contract, PageWidget):
+    """Base class of nbshare components: a widget (its ``value`` trait is what the page shows and edits) plus the
+    pure :class:`Contract`, testable without a browser.
+
+    Constructor keyword arguments are the traits tagged ``option=True`` plus ``value``; anything else is an error,
+    so a typo never passes silently. A subclass that declares ``shortcuts`` is registered: its name is exported by
+    ``nbshare`` and its shortcuts work in ``Interface(inputs=..., outputs=...)``. Page events reach it only through
+    methods marked ``@on_event("name")``.
+    """
 
     page_writable: ClassVar[frozenset[str]] = frozenset({"value"})
     """The synced traits a page may set: never a limit the page is told about (``max_length``, ``max_duration``...),
@@ -59,29 +132,15 @@ class Component(anywidget.AnyWidget):
             )
         self._submit_callbacks: list[Callable[[], object]] = []
         super().__init__(**kwargs)
-        self.on_msg(self._on_page_event)
 
     @classmethod
     def _accepted_kwargs(cls) -> set[str]:
         return set(cls.class_trait_names(option=True)) | {"value"}
 
-    # -- the pure contract -------------------------------------------------------------------------
-
-    def preprocess(self, value: Any) -> Any:
-        """Convert a wire value into what the function receives."""
-        return value
-
-    def postprocess(self, result: Any) -> Any:
-        """Convert what the function returned into the wire value."""
-        return result
-
-    def example_value(self) -> Any:
-        """A valid wire value for this component."""
-        return self.empty_value()
-
-    def preview(self, value: Any) -> str | bytes:
-        """A short text (or PNG bytes, for images) standing for ``value`` in the examples table."""
-        return shorten(str(self.postprocess(value)))
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "shortcuts" in cls.__dict__:  # a declared component (not anywidget's per-instance subclass)
+            _REGISTRY.append(cls)
 
     def empty_value(self) -> Any:
         """The value shown after Clear."""
@@ -109,10 +168,17 @@ class Component(anywidget.AnyWidget):
         """Call ``callback`` when the user asks to submit from inside this field (Enter in a textbox)."""
         self._submit_callbacks.append(callback)
 
-    def _on_page_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "submit" and self.interactive:
-            for callback in self._submit_callbacks:
-                callback()
+    @on_event("submit")
+    def _submitted(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        for callback in self._submit_callbacks:
+            callback()
+
+    def _accepts_page_event(self, for_outputs: bool) -> bool:
+        return for_outputs or bool(self.interactive)
+
+    def _page_event_starts(self, for_outputs: bool) -> None:
+        if not for_outputs and self.has_trait("message"):
+            self.message = ""  # a repeated refusal must still reach the page as a change
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in ("label", "value"))

@@ -1,4 +1,4 @@
-"""Files that arrive from the page in parts, and temporary files handed to the function.
+"""Files that arrive from the page in parts.
 
 A page sends an upload as a run of ``{"event": "upload", "part": i, "parts": n, ...}`` messages of at most
 ``js/upload.js``'s part size each, so a long recording or a large file never meets the share server's per-message
@@ -7,49 +7,12 @@ limit, and each part is acknowledged on its own.
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
 from typing import Any
 
-from ._component import JS_DIR, InputError
+from ..values.files import format_bytes
+from ._component import InputError
 
-__all__ = ["PartsReceiver", "esm_with_upload", "format_bytes", "temporary_path"]
-
-_temp_dir: str | None = None
-
-
-def esm_with_upload(name: str) -> str:
-    """The front-end module ``name`` preceded by the shared upload helper (an ES module cannot import a sibling)."""
-    return (JS_DIR / "upload.js").read_text() + "\n" + (JS_DIR / name).read_text()
-
-
-def format_bytes(count: int) -> str:
-    if count < 1_000:
-        return f"{count} bytes"
-    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} KB"
-
-
-def temporary_path(suffix: str, name: str = "") -> str:
-    """A new file path in nbshare's own temporary folder (removed at exit), ending in ``name`` when given."""
-    global _temp_dir
-    if _temp_dir is None:
-        _temp_dir = tempfile.mkdtemp(prefix="nbshare-files-")
-        atexit.register(shutil.rmtree, _temp_dir, ignore_errors=True)
-    if name:
-        folder = tempfile.mkdtemp(dir=_temp_dir)
-        return os.path.join(folder, safe_file_name(name, suffix))
-    handle, path = tempfile.mkstemp(suffix=suffix, dir=_temp_dir)
-    os.close(handle)
-    return path
-
-
-def safe_file_name(name: str, fallback_suffix: str = "") -> str:
-    """``name`` reduced to a plain file name: no folders, no control or reserved characters, not hidden."""
-    base = os.path.basename(str(name).replace("\\", "/"))
-    cleaned = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in base).strip(" .")
-    return cleaned[:120] or f"file{fallback_suffix}"
+__all__ = ["PartsReceiver"]
 
 
 class PartsReceiver:

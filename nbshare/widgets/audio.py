@@ -7,11 +7,13 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from .._assets import component_esm
 from ..values import sound as audio
+from ..values.files import format_bytes, temporary_path
 from ..values.sound import EditedAudio
-from ._component import InputError
+from ._component import InputError, on_event
 from ._edited import EditedComponent
-from ._upload import PartsReceiver, esm_with_upload, format_bytes, temporary_path
+from ._upload import PartsReceiver
 
 SOURCES = ("upload", "microphone")
 
@@ -28,7 +30,9 @@ class Audio(EditedComponent):
     recorded; the function receives ``nbshare.replay_audio(original, sample_rate, edits)``.
     """
 
-    _esm = esm_with_upload("audio.js")
+    _esm = component_esm("audio.js")
+    shortcuts = {"input": ("audio",), "output": ("audio",)}
+    expects = "(sample_rate, samples) or the path of an audio file"
 
     page_writable = frozenset()  # everything comes as checked events
 
@@ -106,26 +110,8 @@ class Audio(EditedComponent):
 
     # -- events from the page ----------------------------------------------------------------------
 
-    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
-        super()._on_page_event(widget, content, buffers)
-        if not isinstance(content, dict):
-            return
-        event = content.get("event")
-        if event == "fetch":  # playback and download work for outputs too
-            self._send_playback()
-            return
-        if not self.interactive:
-            return
-        self.message = ""  # a repeated refusal must still reach the page as a change
-        try:
-            if event == "upload":
-                self._receive_part(content, buffers)
-            elif event == "edit":
-                self._receive_edit(content.get("edit"))
-        except InputError as error:
-            self.message = str(error)
-
-    def _receive_part(self, content: dict[str, Any], buffers: Any) -> None:
+    @on_event("upload")
+    def _receive_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
         name = str(content.get("name") or "")[:200] if content.get("part") == 0 else ""
         limit = int(self.max_duration * 768_000 * 64 * 4)  # the sample bytes of the longest clip possible
         done = self._parts.receive(content, buffers, limit, name or "The recording")
@@ -150,14 +136,17 @@ class Audio(EditedComponent):
             raise InputError(f"{name} is silent (every sample is below -80 dBFS): check the microphone or the file")
         self.value = clip
 
-    def _receive_edit(self, edit: Any) -> None:
+    @on_event("edit")
+    def _receive_edit(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        edit = content.get("edit")
         if self.value is None or self._samples is None:
             raise InputError("there is no recording to edit yet: upload or record one first")
         clean = audio.check_audio_edit(edit, len(self._samples), self.value.sample_rate)
         self._check_history(clean["op"], self.value.edits)
         self.value = self.value.with_edit(clean)
 
-    def _send_playback(self) -> None:
+    @on_event("fetch", outputs=True)  # playback and download work for outputs too
+    def _send_playback(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
         if self.value is None or self._samples is None:
             return
         wav = audio.encode_wav(self._samples, self.value.sample_rate)

@@ -6,13 +6,18 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component, InputError
+from .._assets import component_esm
+from ._component import Component, InputError
 
 
 class Checkbox(Component):
     """A yes/no box; the function receives a ``bool``."""
 
-    _esm = JS_DIR / "checkbox.js"
+    _esm = component_esm("checkbox.js")
+    shortcuts = {"input": ("checkbox",)}
+    expects = "True or False"
+    occlusion = "feature"
+    explanation_panel = "shared"
 
     value = traitlets.Bool(False).tag(sync=True)
     """Whether the box is ticked."""

@@ -6,9 +6,10 @@ from typing import Any
 
 import traitlets
 
+from .._assets import component_esm
 from ..values import tables
 from ..values.tables import DATATYPES, Table
-from ._component import JS_DIR, Component, InputError, shorten
+from ._component import Component, InputError, on_event, shorten
 
 
 class Dataframe(Component):
@@ -20,7 +21,12 @@ class Dataframe(Component):
     Rows left wholly blank are dropped.
     """
 
-    _esm = JS_DIR / "dataframe.js"
+    _esm = component_esm("dataframe.js")
+    shortcuts = {"input": ("dataframe",), "output": ("dataframe",)}
+    expects = "a pandas DataFrame (or rows of values)"
+    occlusion = "table"
+    explanation_panel = "own"
+    takes_table_rows = True
 
     page_writable = frozenset()  # everything comes as checked events
 
@@ -125,24 +131,18 @@ class Dataframe(Component):
 
     # -- edits from the page -----------------------------------------------------------------------
 
-    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
-        super()._on_page_event(widget, content, buffers)
-        if not isinstance(content, dict) or not self.interactive or self.value is None:
-            return
-        self.message = ""
-        try:
-            event = content.get("event")
-            if event == "set":
-                self._set_block(content.get("row"), content.get("column"), content.get("block"))
-            elif event == "insert_rows":
-                self._insert_rows(content.get("at"), content.get("count", 1))
-            elif event == "delete_rows":
-                self._delete_rows(content.get("start"), content.get("count", 1))
-        except InputError as error:
-            self.message = str(error)
-            self.send_state("cells")  # the page changed its copy first: put it back as Python has it
+    def _accepts_page_event(self, for_outputs: bool) -> bool:
+        return super()._accepts_page_event(for_outputs) and self.value is not None
 
-    def _set_block(self, row: Any, column: Any, block: Any) -> None:
+    def _refuse(self, message: str) -> None:
+        super()._refuse(message)
+        self.send_state("cells")  # the page changed its copy first: put it back as Python has it
+
+    @on_event("set")
+    def _set_block(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        row: Any = content.get("row")
+        column: Any = content.get("column")
+        block: Any = content.get("block")
         table = self.value
         width = len(table.headers)
         if not _index(row, self.max_rows) or not _index(column, width):
@@ -168,7 +168,10 @@ class Dataframe(Component):
         if clipped > 0:
             self.message = f"{clipped} pasted column(s) did not fit: the table has {width} columns"
 
-    def _insert_rows(self, at: Any, count: Any) -> None:
+    @on_event("insert_rows")
+    def _insert_rows(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        at: Any = content.get("at")
+        count: Any = content.get("count", 1)
         table = self.value
         if not _index(at, len(table.cells) + 1) or not _index(count, self.max_rows + 1) or count < 1:
             raise InputError("rows can be added between existing rows only")
@@ -177,7 +180,10 @@ class Dataframe(Component):
         table.cells[at:at] = [[""] * len(table.headers) for _ in range(count)]
         self.cell_errors = tables.cell_errors(table)
 
-    def _delete_rows(self, start: Any, count: Any) -> None:
+    @on_event("delete_rows")
+    def _delete_rows(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        start: Any = content.get("start")
+        count: Any = content.get("count", 1)
         table = self.value
         if not _index(start, len(table.cells)) or not _index(count, len(table.cells) - start + 1) or count < 1:
             raise InputError("those rows are not in the table")

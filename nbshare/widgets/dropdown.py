@@ -7,7 +7,8 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component, InputError
+from .._assets import component_esm
+from ._component import Component, InputError
 
 
 def _split_choices(choices: Any) -> tuple[list[str], list[Any]]:
@@ -36,7 +37,11 @@ class Dropdown(Component):
     text shown. ``type="index"`` hands the function the position instead.
     """
 
-    _esm = JS_DIR / "dropdown.js"
+    _esm = component_esm("dropdown.js")
+    shortcuts = {"input": ("dropdown",)}
+    expects = "one of the choices (text)"
+    occlusion = "feature"
+    explanation_panel = "shared"
 
     value = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     """Label of the chosen entry, or None when nothing is chosen."""

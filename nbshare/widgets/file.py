@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import Any
 
 import traitlets
 
-from ._component import Component, InputError
-from ._upload import PartsReceiver, esm_with_upload, format_bytes, safe_file_name, temporary_path
-
-
-@dataclass(frozen=True, eq=False)
-class FileData:
-    """A file's name and bytes: what a visitor uploaded, or what the function returned."""
-
-    name: str
-    data: bytes
-
-    @classmethod
-    def of(cls, value: Any) -> FileData:
-        if isinstance(value, FileData):
-            return value
-        if isinstance(value, str | os.PathLike):
-            with open(value, "rb") as handle:
-                return cls(safe_file_name(os.path.basename(os.fspath(value))), handle.read())
-        if isinstance(value, bytes | bytearray | memoryview):
-            return cls("file", bytes(value))
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-            return cls(safe_file_name(value[0]), bytes(value[1]))
-        raise InputError(f"a file must be a path, bytes or (name, bytes), got {type(value).__name__}")
+from .._assets import component_esm
+from ..values.files import FileData, format_bytes, safe_file_name, temporary_path
+from ._component import Component, InputError, on_event
+from ._upload import PartsReceiver
 
 
 class File(Component):
@@ -39,12 +18,14 @@ class File(Component):
     path, bytes or ``(name, bytes)`` and the visitor gets a download button. Only what the function returned can be
     downloaded: the page names no path, it asks the widget for its file."""
 
-    _esm = esm_with_upload("file.js")
+    _esm = component_esm("file.js")
+    shortcuts = {"input": ("file",), "output": ("file",)}
+    expects = "a path, bytes or (name, bytes)"
 
     page_writable = frozenset()  # everything comes as checked events
 
     value = traitlets.Any(None)
-    """The file (``nbshare.widgets.file.FileData``: name and bytes), or None. Kept in Python."""
+    """The file (``nbshare.values.files.FileData``: name and bytes), or None. Kept in Python."""
 
     type = traitlets.Enum(["filepath", "bytes"], "filepath").tag(sync=True, option=True)
     """What the function receives: the path of a copy of the file, or its bytes."""
@@ -99,23 +80,17 @@ class File(Component):
         file = self.postprocess(value)
         return "" if file is None else f"{file.name} ({format_bytes(len(file.data))})"
 
-    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
-        super()._on_page_event(widget, content, buffers)
-        if not isinstance(content, dict):
-            return
-        if content.get("event") == "download" and self.value is not None:
+    @on_event("download", outputs=True)
+    def _download(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        if self.value is not None:
             self.send({"event": "download", "name": self.value.name}, [self.value.data])
-            return
-        if content.get("event") != "upload" or not self.interactive:
-            return
-        self.message = ""
-        try:
-            name = safe_file_name(str(content.get("name") or "The file")) if content.get("part") == 0 else "The file"
-            done = self._parts.receive(content, buffers, self.max_upload_bytes, name)
-            if done is not None:
-                self._accept(*done)
-        except InputError as error:
-            self.message = str(error)
+
+    @on_event("upload")
+    def _receive_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        name = safe_file_name(str(content.get("name") or "The file")) if content.get("part") == 0 else "The file"
+        done = self._parts.receive(content, buffers, self.max_upload_bytes, name)
+        if done is not None:
+            self._accept(*done)
 
     def _accept(self, meta: dict[str, Any], data: bytes) -> None:
         name = safe_file_name(str(meta.get("name") or "file"))

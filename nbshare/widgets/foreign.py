@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import ipywidgets
 import traitlets
 
-from ._component import shorten
+from ._component import Contract, shorten
 
 __all__ = ["ForeignWidget"]
 
 NOT_COPIED = ("layout", "style", "value")
 
 
-class ForeignWidget(ipywidgets.VBox):
+class ForeignWidget(Contract, ipywidgets.VBox):
     """Wraps an ipywidget so an Interface can clone it per viewer and read its value like a component's.
 
     The widget's ``description`` is its label; its ``disabled`` trait (when it has one) follows ``interactive``.
     Values pass to the function as they are.
     """
-
-    roles: ClassVar[frozenset[str]] = frozenset({"input", "output"})
 
     @staticmethod
     def accepts(widget: Any) -> bool:
@@ -69,12 +67,6 @@ class ForeignWidget(ipywidgets.VBox):
             self.inner.observe(handler, names, type)
         else:
             super().observe(handler, names, type)
-
-    def preprocess(self, value: Any) -> Any:
-        return value
-
-    def postprocess(self, result: Any) -> Any:
-        return result
 
     def example_value(self) -> Any:
         return self._initial

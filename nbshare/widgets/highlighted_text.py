@@ -9,7 +9,8 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component, shorten
+from .._assets import component_esm
+from ._component import Component, shorten
 
 PALETTE = ("#f2c14e", "#7fc8a9", "#f78154", "#9ab3f5", "#d499b9", "#b5c99a", "#f4a259", "#8cd3e6")
 
@@ -36,7 +37,9 @@ class HighlightedText(Component):
 
     roles = frozenset({"output"})
 
-    _esm = JS_DIR / "highlighted_text.js"
+    _esm = component_esm("highlighted_text.js")
+    shortcuts = {"output": ("highlightedtext",)}
+    expects = "(token, label or score) pairs, or {'text', 'entities'}"
 
     value = traitlets.Dict(None, allow_none=True).tag(sync=True)
     """``{"tokens": [{"text", "label", "score"}], "mode": "labels" | "scores", "legend": [[label, colour]],

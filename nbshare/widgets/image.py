@@ -8,12 +8,14 @@ import ipycanvas
 import traitlets
 from ipywidgets import widget_serialization
 
+from .._assets import component_esm
 from ..values import imaging
 from ..values.edits import EditedImage, Replayer, check_edit, effective_edits
+from ..values.files import format_bytes, temporary_path
+from ..values.stored import JsonValue, PictureValue, Stored
 from ._canvas import batched, layers_for_session, put_lossless, rgba
-from ._component import InputError
+from ._component import InputError, on_event
 from ._edited import EditedComponent
-from ._upload import esm_with_upload, format_bytes, temporary_path
 
 SOURCES = ("upload", "clipboard", "webcam")
 GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
@@ -52,7 +54,11 @@ class Image(EditedComponent):
     image is shown at.
     """
 
-    _esm = esm_with_upload("image.js")
+    _esm = component_esm("image.js")
+    shortcuts = {"input": ("image",), "output": ("image",)}
+    expects = "an image: a uint8 array (H, W[, C]), a PIL image or a path"
+    occlusion = "image"
+    explanation_panel = "overlay"
     page_writable = frozenset({"brush_size", "brush_color", "overlay_opacity"})
 
     value = traitlets.Any(None)
@@ -182,6 +188,20 @@ class Image(EditedComponent):
         """A small PNG of ``value`` for the examples table."""
         return imaging.thumbnail_png(self.postprocess(value))
 
+    def to_stored(self, value: Any) -> Stored:
+        """An input's edited image as it is (original + edits); an output's pixels as a picture."""
+        return value if isinstance(value, EditedImage) else _picture_or_none(value)
+
+    def takes_gradient(self) -> bool:
+        return self.type == "numpy"
+
+    def show_explanation(self, part: Any) -> bool:
+        """A map over the pixels goes onto the image's overlay."""
+        if getattr(part, "map", None) is None:
+            return False
+        self.set_overlay(part.map)
+        return True
+
     # -- overlay (saliency maps, masks) ------------------------------------------------------------
 
     def set_overlay(self, overlay: Any, opacity: float | None = None) -> None:
@@ -200,23 +220,12 @@ class Image(EditedComponent):
 
     # -- edits from the page -----------------------------------------------------------------------
 
-    def _on_page_event(self, widget: Any, content: Any, buffers: Any) -> None:
-        super()._on_page_event(widget, content, buffers)
-        if not isinstance(content, dict) or not self.interactive:
-            return
-        event = content.get("event")
-        self.message = ""  # a repeated refusal must still reach the page as a change
-        try:
-            if event == "upload":
-                self._receive_upload(content, buffers)
-            elif event == "edit":
-                self._receive_edit(content.get("edit"))
-            elif event == "dismiss":
-                self.message = ""
-        except InputError as error:
-            self.message = str(error)
+    @on_event("dismiss")
+    def _dismiss(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        """The visitor closed the message (the door cleared it)."""
 
-    def _receive_upload(self, content: dict[str, Any], buffers: Any) -> None:
+    @on_event("upload")
+    def _receive_upload(self, content: dict[str, Any], buffers: list[Any]) -> None:
         name = str(content.get("name") or "")[:200]
         if not buffers:
             raise InputError(f"{name or 'The file'} arrived without its bytes; try again")
@@ -229,7 +238,9 @@ class Image(EditedComponent):
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
         self.value = EditedImage(pixels, (), name)
 
-    def _receive_edit(self, edit: Any) -> None:
+    @on_event("edit")
+    def _receive_edit(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        edit = content.get("edit")
         if self.value is None or self._replayer is None:
             raise InputError("there is no image to edit yet: upload one first")
         height, width = self._replayer.shape[:2]
@@ -310,3 +321,7 @@ class Image(EditedComponent):
                 paint[..., 3] = np.where(replayer.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
+
+
+def _picture_or_none(value: Any) -> Stored:
+    return JsonValue(None) if value is None else PictureValue(value)

@@ -9,7 +9,8 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component
+from .._assets import component_esm
+from ._component import Component
 
 
 def to_jsonable(value: Any) -> Any:
@@ -38,7 +39,9 @@ class JSON(Component):
 
     roles = frozenset({"output"})
 
-    _esm = JS_DIR / "json.js"
+    _esm = component_esm("json.js")
+    shortcuts = {"output": ("json",)}
+    expects = "anything JSON can hold (dict, list, numbers, text)"
 
     value = traitlets.Any(None).tag(sync=True)
     """The JSON value shown."""

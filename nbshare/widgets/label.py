@@ -8,7 +8,8 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component
+from .._assets import component_esm
+from ._component import Component
 
 
 def _as_float(value: Any, what: str) -> float:
@@ -28,7 +29,10 @@ class Label(Component):
 
     roles = frozenset({"output"})
 
-    _esm = JS_DIR / "label.js"
+    _esm = component_esm("label.js")
+    shortcuts = {"output": ("label",)}
+    expects = "a dict {class: confidence}, a list of confidences or one class"
+    measure = "class"
 
     value = traitlets.Dict(None, allow_none=True).tag(sync=True)
     """``{"label": top class, "confidences": [{"label", "confidence"}, ...]}``, or None when empty."""

@@ -6,8 +6,9 @@ from typing import Any
 
 import traitlets
 
+from .._assets import component_esm
 from .._html import render_markdown, sanitize_html
-from ._component import JS_DIR, Component
+from ._component import Component
 
 
 class Markdown(Component):
@@ -15,7 +16,9 @@ class Markdown(Component):
 
     roles = frozenset({"output"})
 
-    _esm = JS_DIR / "markdown.js"
+    _esm = component_esm("markdown.js")
+    shortcuts = {"output": ("markdown",)}
+    expects = "Markdown text"
 
     value = traitlets.Unicode("").tag(sync=True)
     """The source text."""
@@ -44,6 +47,9 @@ class Markdown(Component):
 
 class HTML(Markdown):
     """Show HTML after removing scripts, event handlers, styles and unsafe links."""
+
+    shortcuts = {"output": ("html",)}
+    expects = "HTML text"
 
     @staticmethod
     def _render(source: str) -> str:

@@ -8,13 +8,19 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component, InputError
+from .._assets import component_esm
+from ._component import Component, InputError
 
 
 class Number(Component):
     """A number field; ``precision=0`` hands the function an ``int``."""
 
-    _esm = JS_DIR / "number.js"
+    _esm = component_esm("number.js")
+    shortcuts = {"input": ("number",), "output": ("number",)}
+    expects = "a number"
+    occlusion = "feature"
+    explanation_panel = "shared"
+    measure = "value"
 
     value = traitlets.Float(None, allow_none=True).tag(sync=True)
     """The number shown, or None when the field is empty."""

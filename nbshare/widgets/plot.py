@@ -8,7 +8,9 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component
+from .._assets import component_esm
+from ..values.stored import JsonValue, PictureValue, Stored
+from ._component import Component
 
 
 class Plot(Component):
@@ -20,7 +22,9 @@ class Plot(Component):
 
     roles = frozenset({"output"})
 
-    _esm = JS_DIR / "plot.js"
+    _esm = component_esm("plot.js")
+    shortcuts = {"output": ("plot",)}
+    expects = "a matplotlib Figure or Axes"
 
     value = traitlets.Bytes(b"").tag(sync=True)
     """The PNG shown (empty when there is none)."""
@@ -57,3 +61,7 @@ class Plot(Component):
 
     def preview(self, value: Any) -> str:
         return "plot"
+
+    def to_stored(self, value: Any) -> Stored:
+        """The rendered PNG as a picture (nothing shown: an empty value)."""
+        return PictureValue(value) if isinstance(value, bytes) and value else JsonValue(None)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ._component import JS_DIR
+from .._assets import component_esm
 from .dropdown import Dropdown
 
 
 class Radio(Dropdown):
     """Pick one of ``choices`` from radio buttons (best for a handful of options)."""
 
-    _esm = JS_DIR / "radio.js"
+    _esm = component_esm("radio.js")
+    shortcuts = {"input": ("radio",)}

@@ -16,6 +16,8 @@ class Sketchpad(Image):
     Clear gives a blank canvas again. Files cannot be dropped in (``sources`` is empty).
     """
 
+    shortcuts = {"input": ("sketchpad",)}
+
     canvas_size = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(256, 256)).tag(
         sync=True, option=True
     )

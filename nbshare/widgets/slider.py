@@ -6,14 +6,15 @@ from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR
+from .._assets import component_esm
 from .number import Number
 
 
 class Slider(Number):
     """A range slider between ``minimum`` and ``maximum`` (defaults 0 and 100)."""
 
-    _esm = JS_DIR / "slider.js"
+    _esm = component_esm("slider.js")
+    shortcuts = {"input": ("slider",)}
 
     value = traitlets.Float(None, allow_none=True).tag(sync=True)
     """The chosen value; starts at ``minimum`` when not given."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import traitlets
 
-from ._component import JS_DIR, Component, InputError
+from .._assets import component_esm
+from ._component import Component, InputError
 
 
 class Textbox(Component):
@@ -15,7 +17,11 @@ class Textbox(Component):
     Pressing Enter in a single-line field (Ctrl/Cmd+Enter in a multi-line one) submits.
     """
 
-    _esm = JS_DIR / "textbox.js"
+    _esm = component_esm("textbox.js")
+    shortcuts = {"input": ("text", "textbox")}
+    expects = "text"
+    occlusion = "words"
+    explanation_panel = "own"
 
     value = traitlets.Unicode("").tag(sync=True)
     """The text in the field."""
@@ -59,8 +65,13 @@ class Textbox(Component):
     def example_value(self) -> str:
         return self.value or "Hello world"
 
+    def read_file(self, path: Path) -> str:
+        """A text file of a folder in ``process(folder)`` is read (undecodable bytes replaced)."""
+        return path.read_text(encoding="utf-8", errors="replace")
+
 
 class Text(Textbox):
     """Text shown as an output, with a Copy button."""
 
-    _esm = JS_DIR / "text.js"
+    _esm = component_esm("text.js")
+    shortcuts = {"output": ("text", "textbox")}

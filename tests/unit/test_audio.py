@@ -33,7 +33,7 @@ def upload(component: nbshare.Audio, samples: np.ndarray, name: str = "clip.wav"
             {"name": name, "sample_rate": RATE, "channels": frames.shape[1], "frames": len(frames)} if part == 0 else {}
         )
         content = {**meta, "event": "upload", "part": part, "parts": parts}
-        component._on_page_event(component, content, [data[part * part_bytes : (part + 1) * part_bytes]])
+        component._receive_page_event(component, content, [data[part * part_bytes : (part + 1) * part_bytes]])
 
 
 @pytest.mark.parametrize("dtype", ["int16", "int32", "float32", "float64", "uint8"])
@@ -126,14 +126,14 @@ def test_the_component_takes_a_page_upload_in_parts_and_edits_it() -> None:
     upload(component, signal, part_bytes=100_000)  # 384 KB in 4 parts
     assert component.message == "" and component.duration == 3.0 and component.channels == 2
     assert np.array_equal(component.value.original, signal)
-    component._on_page_event(component, {"event": "edit", "edit": {"op": "trim", "start": 1, "end": 2}}, [])
-    component._on_page_event(component, {"event": "edit", "edit": {"op": "noise", "snr_db": 20}}, [])
+    component._receive_page_event(component, {"event": "edit", "edit": {"op": "trim", "start": 1, "end": 2}}, [])
+    component._receive_page_event(component, {"event": "edit", "edit": {"op": "noise", "snr_db": 20}}, [])
     assert component.edit_count == 2 and component.can_undo and not component.can_redo
     rate, samples = component.preprocess(component.value)
     assert rate == RATE and samples.shape == (RATE, 2)
     assert abs(audio.snr_db(signal[RATE : 2 * RATE], samples) - 20) < 0.5
     assert len(component.peaks) == 2 * 800 * 4
-    component._on_page_event(component, {"event": "edit", "edit": {"op": "redo"}}, [])
+    component._receive_page_event(component, {"event": "edit", "edit": {"op": "redo"}}, [])
     assert component.message == "Nothing to redo" and component.edit_count == 2
 
 
@@ -145,9 +145,9 @@ def test_upload_limits_and_silence_are_refused_and_the_clip_before_is_kept() -> 
     assert component.message == "long.wav is 2.5 s long; the limit is 2.0 s (raise it with Audio(max_duration=...))"
     upload(component, np.zeros(RATE, np.float32), name="quiet.wav")
     assert "quiet.wav is silent" in component.message
-    component._on_page_event(component, {"event": "upload", "part": 1, "parts": 2, "name": "x"}, [b"1234"])
+    component._receive_page_event(component, {"event": "upload", "part": 1, "parts": 2, "name": "x"}, [b"1234"])
     assert "arrived incompletely" in component.message
-    component._on_page_event(
+    component._receive_page_event(
         component, {"event": "upload", "part": 0, "parts": 1, "name": "x", "sample_rate": RATE, "channels": 1,
                     "frames": 100}, [b"\0" * 10]
     )  # fmt: skip
@@ -157,7 +157,7 @@ def test_upload_limits_and_silence_are_refused_and_the_clip_before_is_kept() -> 
 
 def test_noise_on_a_silent_clip_is_refused_and_the_clip_stays() -> None:
     component = nbshare.Audio(value=(RATE, np.zeros(RATE, np.float32)))
-    component._on_page_event(component, {"event": "edit", "edit": {"op": "noise", "snr_db": 10}}, [])
+    component._receive_page_event(component, {"event": "edit", "edit": {"op": "noise", "snr_db": 10}}, [])
     assert "the clip is silent" in component.message and component.value.edits == ()
 
 
@@ -182,9 +182,9 @@ def test_playback_sends_the_edited_clip_as_wav_only_when_asked() -> None:
     component = nbshare.Audio(value=(RATE, tone(1.0)))
     sent: list[tuple[dict, list[bytes]]] = []
     component.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
-    component._on_page_event(component, {"event": "edit", "edit": {"op": "trim", "start": 0, "end": 0.25}}, [])
+    component._receive_page_event(component, {"event": "edit", "edit": {"op": "trim", "start": 0, "end": 0.25}}, [])
     assert sent == []
-    component._on_page_event(component, {"event": "fetch"}, [])
+    component._receive_page_event(component, {"event": "fetch"}, [])
     ((content, (wav,)),) = sent
     assert content == {"event": "playback", "revision": component.revision}
     assert audio.decode_wav(wav)[1].shape == (RATE // 4, 1)

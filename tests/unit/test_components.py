@@ -253,7 +253,7 @@ class TestContract:
         box = nbshare.Textbox()
         calls = []
         box.on_submit(lambda: calls.append(1))
-        box._on_page_event(box, {"event": "submit"}, [])
-        box._on_page_event(box, {"event": "other"}, [])
-        box._on_page_event(box, "garbage", [])
+        box._receive_page_event(box, {"event": "submit"}, [])
+        box._receive_page_event(box, {"event": "other"}, [])
+        box._receive_page_event(box, "garbage", [])
         assert calls == [1]

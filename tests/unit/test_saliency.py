@@ -160,7 +160,8 @@ def test_an_explanation_can_be_cancelled_between_batches() -> None:
 
     iface = nbshare.Interface(slow, "image", "label", batch=True, max_batch_size=4, interpretation="occlusion")
     seen: list[tuple[int, int]] = []
-    run = ExplainRun(iface, [_image()], lambda done, total: seen.append((done, total))).start()
+    run = ExplainRun(iface.runner, iface.interpretation, [], [_image()], lambda done, total: seen.append((done, total)))
+    run.start()
     while len(calls) < 4:
         threading.Event().wait(0.01)
     run.cancel()
@@ -317,3 +318,22 @@ def test_the_explain_button_never_races_its_own_progress_callback() -> None:
         assert view.explainer.control.state == "done", view.explainer.control.message
     assert failures == []
 
+
+def test_a_table_and_a_number_each_keep_their_own_explanation_panel() -> None:
+    def risk(table, dose):
+        return 10 * float(table["age"].iloc[0]) + dose
+
+    examples = [[pd.DataFrame({"age": [40], "weight": [70.0]}), 1], [pd.DataFrame({"age": [50], "weight": [90.0]}), 3]]
+    iface = nbshare.Interface(risk, ["dataframe", "number"], "number", examples=examples, interpretation="occlusion")
+    view = iface.view()
+    view.load_example(0)
+    view.inputs[0].value = view.inputs[0].postprocess(pd.DataFrame({"age": [70], "weight": [80.0]}))
+    view.inputs[1].value = 5
+    view.explainer.explain().result(10)
+    shown = [
+        [token["text"] for token in panel.value["tokens"]]
+        for panel in view.explainer.panels.values()
+        if panel.layout.display is None
+    ]
+    assert ["age = 70", "weight = 80"] in [[t for t in texts if t.strip()] for texts in shown]
+    assert any(any(t.startswith("Dose = 5") for t in texts) for texts in shown)

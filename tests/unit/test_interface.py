@@ -61,9 +61,9 @@ def test_labels_come_from_parameter_names():
         return notes
 
     iface = nbshare.Interface(f, ["number", "text"], "text")
-    assert [c.label for c in iface._inputs] == ["Patient age", "Notes"]
-    assert [c.label for c in iface._outputs] == ["Output"]
-    assert nbshare.Interface(f, [nbshare.Number(label="Age"), "text"], "text")._inputs[0].label == "Age"
+    assert [c.label for c in iface.inputs] == ["Patient age", "Notes"]
+    assert [c.label for c in iface.outputs] == ["Output"]
+    assert nbshare.Interface(f, [nbshare.Number(label="Age"), "text"], "text").inputs[0].label == "Age"
 
 
 def test_user_components_are_not_modified():
@@ -175,11 +175,11 @@ def test_clear_resets_inputs_outputs_and_status():
 def test_example_click_fills_inputs_and_runs():
     iface = nbshare.Interface(lambda a, b: a * b, ["number", "number"], "number", examples=[[2, 3], [4, 5]])
     view = iface.view()
-    view.examples._on_page_event(view.examples, {"event": "select", "index": 1}, [])
+    view.examples._receive_page_event(view.examples, {"event": "select", "index": 1}, [])
     wait_until(lambda: view.status.state == "done")
     assert [c.value for c in view.inputs] == [4.0, 5.0]
     assert view.outputs[0].value == 20.0
-    view.examples._on_page_event(view.examples, {"event": "select", "index": 99}, [])  # ignored, no crash
+    view.examples._receive_page_event(view.examples, {"event": "select", "index": 99}, [])  # ignored, no crash
 
 
 def test_live_mode_runs_after_changes_settle():

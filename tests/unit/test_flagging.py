@@ -125,12 +125,13 @@ def test_a_writer_killed_mid_stream_loses_nothing_earlier(tmp_path: Path) -> Non
     script = textwrap.dedent(
         f"""
         import numpy as np
+        from nbshare import EditedImage
         from nbshare.flagging import FlagStore
         store = FlagStore({str(tmp_path)!r})
         image = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
         index = 0
         while True:
-            store.append({{"message": f"m{{index}}"}}, {{"Image": {{"role": "input", "value": image}}}})
+            store.append({{"message": f"m{{index}}"}}, {{"Image": {{"role": "input", "value": EditedImage(image)}}}})
             index += 1
         """
     )
@@ -246,10 +247,10 @@ def test_audio_tables_files_plots_and_highlights_are_stored_and_loaded_back(tmp_
     view = iface.view()
     sound, table, notes = view.inputs
     sound.value = (rate, tone)
-    sound._on_page_event(sound, {"event": "edit", "edit": {"op": "trim", "start": 0.25, "end": 0.75}}, [])
-    sound._on_page_event(sound, {"event": "edit", "edit": {"op": "noise", "snr_db": 15}}, [])
-    table._on_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["2.5"]]}, [])
-    notes._on_page_event(notes, {"event": "upload", "part": 0, "parts": 1, "name": "n.txt"}, [b"hello"])
+    sound._receive_page_event(sound, {"event": "edit", "edit": {"op": "trim", "start": 0.25, "end": 0.75}}, [])
+    sound._receive_page_event(sound, {"event": "edit", "edit": {"op": "noise", "snr_db": 15}}, [])
+    table._receive_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["2.5"]]}, [])
+    notes._receive_page_event(notes, {"event": "upload", "part": 0, "parts": 1, "name": "n.txt"}, [b"hello"])
     view.submit().result(timeout=10)
     record = view.flag_current(message="check")
     assert record is not None
@@ -263,7 +264,7 @@ def test_audio_tables_files_plots_and_highlights_are_stored_and_loaded_back(tmp_
     assert PILImage.open(row["Plot"]).format == "PNG"
     assert [t["text"] for t in row["Why"]["tokens"]] == ["dose", " ", "size"]
 
-    table._on_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["lots"]]}, [])
+    table._receive_page_event(table, {"event": "set", "row": 0, "column": 0, "block": [["lots"]]}, [])
     view.flag_current(message="bad cell")  # flagged as seen: the text that does not parse is kept
     assert iface.flags.iloc[-1]["Table"].to_dict("list") == {"dose": ["lots", "", ""]}
 

@@ -14,7 +14,7 @@ import pytest
 import nbshare
 from nbshare.share import NGROK_HELP
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/, where fake_ngrok.py lives
 
 
 @pytest.fixture

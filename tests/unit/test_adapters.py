@@ -43,7 +43,7 @@ def test_sklearn_feature_names_become_labels_and_feature_count_is_checked(iris):
 
     model = DecisionTreeClassifier().fit(iris.data, iris.target)
     iface = nbshare.Interface(model, ["number"] * 4, "label")
-    assert [c.label for c in iface._inputs][:2] == ["Sepal length (cm)", "Sepal width (cm)"]
+    assert [c.label for c in iface.inputs][:2] == ["Sepal length (cm)", "Sepal width (cm)"]
     with pytest.raises(ValueError, match="fitted on 4 features but the interface has 3 inputs"):
         nbshare.Interface(model, ["number"] * 3, "label")
 

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 import nbshare
-from nbshare.widgets.file import FileData
+from nbshare.values.files import FileData
 
 
 def upload(component: nbshare.File, data: bytes, name: str = "notes.csv", mime: str = "text/csv") -> None:
-    component._on_page_event(component, {"event": "upload", "part": 0, "parts": 1, "name": name, "mime": mime}, [data])
+    component._receive_page_event(
+        component, {"event": "upload", "part": 0, "parts": 1, "name": name, "mime": mime}, [data]
+    )
 
 
 def test_an_upload_reaches_the_function_as_a_path_under_its_own_name_or_as_bytes() -> None:
@@ -44,7 +46,7 @@ def test_a_download_sends_only_the_file_the_function_returned(tmp_path: Path) ->
     output.value = output.postprocess(str(tmp_path / "report.pdf"))
     sent: list[tuple[dict, list[bytes]]] = []
     output.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
-    output._on_page_event(output, {"event": "download", "path": "/etc/passwd"}, [])
+    output._receive_page_event(output, {"event": "download", "path": "/etc/passwd"}, [])
     assert sent == [({"event": "download", "name": "report.pdf"}, [b"%PDF-1.7 report"])]
     upload(output, b"sneaky")  # an output takes no uploads
     assert output.value.data == b"%PDF-1.7 report"

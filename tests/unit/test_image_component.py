@@ -25,7 +25,7 @@ def picture():
 
 
 def send(component, content, buffers=()):
-    component._on_page_event(component, content, list(buffers))
+    component._receive_page_event(component, content, list(buffers))
 
 
 def test_upload_event_decodes_and_shows_the_image_downscaled(picture):

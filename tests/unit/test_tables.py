@@ -14,7 +14,7 @@ from nbshare.values import tables
 
 
 def page(component: nbshare.Dataframe, **content: object) -> None:
-    component._on_page_event(component, content, [])
+    component._receive_page_event(component, content, [])
 
 
 @pytest.mark.parametrize(

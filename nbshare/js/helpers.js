@@ -1,0 +1,71 @@
+// Shared by the component modules. esbuild bundles a copy into each one (nbshare/js/dist/<name>.js), because a module
+// that anywidget loads from a string cannot import a sibling file.
+
+// A new `tag` element: `props` assigned as properties (className, textContent, type, ...) except `attrs`, which are
+// set as attributes (aria-*, role, ...); then `children` (elements or strings) appended.
+export function element(tag, props = {}, ...children) {
+  const { attrs = {}, ...properties } = props;
+  const node = Object.assign(document.createElement(tag), properties);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+// A plain button (never a form submit) saying `text`.
+export const button = (text, props = {}) =>
+  element("button", { type: "button", className: "nbshare-button", textContent: text, ...props });
+
+// Keys typed in these controls are theirs, not JupyterLab's shortcuts (Enter, arrows, letters...).
+export function suppressShortcuts(...nodes) {
+  for (const node of nodes) node.dataset.lmSuppressShortcuts = "true";
+}
+
+// An id no other view on the page uses, so a label (`for`, aria-labelledby) names this view's control.
+let idCount = 0;
+export const uniqueId = (prefix) => `${prefix}-${++idCount}-${Math.random().toString(36).slice(2, 8)}`;
+
+// The field's label, its text set by the view (usually `model.get("label")`): a <label> when it names the form
+// control with id `forId`, else a <span>.
+export const fieldLabel = (forId = null) =>
+  forId ? element("label", { className: "nbshare-label", htmlFor: forId }) : element("span", { className: "nbshare-label" });
+
+// A message line, announced (role="alert") and hidden while empty: `[node, show]`, with `show(text)` to change it.
+export function messageLine() {
+  const node = element("div", { className: "nbshare-error", role: "alert", hidden: true });
+  const show = (text) => {
+    node.textContent = text;
+    node.hidden = !text;
+  };
+  return [node, show];
+}
+
+// Every listener a view adds, all removed by `dispose`, the cleanup `render` returns:
+//   const listeners = bind(model, "change:value change:label", update);  // model events (space-separated)
+//   listeners.on("msg:custom", onMessage);                              // more model events
+//   listeners.listen(input, "input", send);                             // DOM events
+//   listeners.defer(() => observer.disconnect());                       // anything else to undo
+//   return listeners.dispose;
+export function bind(model, events = "", handler = null) {
+  const controller = new AbortController();
+  const undo = [];
+  const listeners = {
+    on(names, callback) {
+      model.on(names, callback);
+      undo.push(() => model.off(names, callback));
+      return listeners;
+    },
+    listen(target, type, callback, options = {}) {
+      target.addEventListener(type, callback, { ...options, signal: controller.signal });
+      return listeners;
+    },
+    defer(callback) {
+      undo.push(callback);
+      return listeners;
+    },
+    dispose() {
+      controller.abort();
+      for (const callback of undo.splice(0)) callback();
+    },
+  };
+  return handler ? listeners.on(events, handler) : listeners;
+}

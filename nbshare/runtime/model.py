@@ -1,0 +1,69 @@
+"""A model as the runtime sees it: one call for a row, one call for a batch, and the version that answers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .adapters import adapt_model, check_inputs, detect_model_type
+from .batching import BatchCaller, batch_caller, one_row_of
+
+__all__ = ["Model", "fingerprint"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """The researcher's function or model behind an interface, adapted once.
+
+    Frozen: a swap replaces the whole object, so a running call always reports the version it used.
+    """
+
+    obj: Any
+    """The function or model as given (a ``torch.nn.Module`` for gradients, say)."""
+    kind: str
+    """The adapter used: "pyfunc", "sklearn", "torch" or "keras"."""
+    call: Callable[..., Any]
+    """One row: ``call(*args) -> result``."""
+    call_batch: BatchCaller
+    """Many rows: ``call_batch(columns, rows) -> [result per row]``."""
+    version: str
+    """The name of this version: given by the researcher, or a fingerprint of ``obj``."""
+    forced: bool = False
+    """Whether ``kind`` was given by the researcher rather than detected."""
+
+    @classmethod
+    def adapt(
+        cls,
+        obj: Any,
+        *,
+        model_type: str | None,
+        batch: bool,
+        input_labels: list[str],
+        n_outputs: int,
+        version: str | None = None,
+    ) -> Model:
+        """Adapt ``obj`` to ``len(input_labels)`` inputs and ``n_outputs`` outputs; a clear error when it cannot."""
+        kind = model_type or detect_model_type(obj)
+        call = adapt_model(obj, kind)
+        check_inputs(obj, kind, len(input_labels), input_labels)
+        caller = batch_caller(obj, kind, call, batch, n_outputs)
+        if batch and kind == "pyfunc":
+            call = one_row_of(caller)
+        return cls(obj, kind, call, caller, version or fingerprint(obj), forced=model_type is not None)
+
+    @property
+    def name(self) -> str:
+        """The function's name, or the model's class name."""
+        return getattr(self.obj, "__name__", type(self.obj).__name__)
+
+
+def fingerprint(model: Any) -> str:
+    """A short name that changes when the function's code or the model object changes."""
+    code = getattr(model, "__code__", None)
+    if code is not None:
+        digest = hashlib.sha1(code.co_code + repr(code.co_consts).encode()).hexdigest()[:10]
+        return f"{getattr(model, '__qualname__', 'fn')}@{digest}"
+    name = getattr(model, "__qualname__", None) or type(model).__qualname__
+    return f"{name}@{id(model):x}"

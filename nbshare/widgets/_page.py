@@ -1,0 +1,81 @@
+"""The one door from a page into Python: widgets name their page events with ``@on_event``, and every message a page
+sends reaches its handler through :meth:`PageWidget._receive_page_event`, nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import anywidget
+
+from .._errors import InputError
+from .._log import log_exception
+
+__all__ = ["PageWidget", "on_event"]
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def on_event(name: str, *, outputs: bool = False) -> Callable[[Handler], Handler]:
+    """Mark a method ``(self, content, buffers)`` as the handler of the page event ``{"event": name, ...}``.
+
+    Events reach a component's handler only while it is an input (``interactive``), unless ``outputs=True`` (a
+    download or playback an output offers too). An :class:`InputError` the handler raises is shown on that page.
+    """
+
+    def mark(method: Handler) -> Handler:
+        method._nbshare_page_event = (name, outputs)  # type: ignore[attr-defined]  # read by __init_subclass__
+        return method
+
+    return mark
+
+
+class PageWidget(anywidget.AnyWidget):
+    """An anywidget whose page events are dispatched by name to its ``@on_event`` methods."""
+
+    _page_events: ClassVar[dict[str, tuple[str, bool]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        events: dict[str, tuple[str, bool]] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, member in vars(klass).items():
+                marked = getattr(member, "_nbshare_page_event", None)
+                if marked is not None:
+                    events[marked[0]] = (attribute, marked[1])
+        cls._page_events = events
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(self._receive_page_event)
+
+    def _receive_page_event(self, _widget: Any, content: Any, buffers: Any) -> None:
+        event = content.get("event") if isinstance(content, dict) else None
+        handler = self._page_events.get(event) if isinstance(event, str) else None
+        if handler is None:
+            return  # not an event of this widget: nothing to do, nothing to say
+        attribute, for_outputs = handler
+        if not self._accepts_page_event(for_outputs):
+            return
+        self._page_event_starts(for_outputs)
+        try:
+            getattr(self, attribute)(content, list(buffers or []))
+        except InputError as error:
+            self._refuse(str(error))
+        except Exception as error:  # a defect must not reach the notebook: the log and the visitor's page
+            log_exception(f"{type(self).__name__} could not handle the page event {event!r}", error)
+            self._refuse(
+                f"Something went wrong handling that ({type(error).__name__}); it was logged for the researcher"
+            )
+
+    def _accepts_page_event(self, for_outputs: bool) -> bool:
+        """Whether the page may send events now (a component: while it is an input)."""
+        return True
+
+    def _page_event_starts(self, for_outputs: bool) -> None:
+        """Called before a handler runs (a component clears its message, so a repeated refusal shows again)."""
+
+    def _refuse(self, message: str) -> None:
+        """Show ``message`` (why the page's event was refused) to that page."""
+        if self.has_trait("message"):
+            self.message = message  # type: ignore[attr-defined]  # checked just above
