@@ -2,6 +2,9 @@
 
 Each import runs in a fresh interpreter, several times; the median is printed.
 
+Also the ratio the layers issue asks for: whole processes (interpreter start included), nbshare and its dependencies
+run in alternating pairs so both see the same load, and how many of nbshare's own modules load at import.
+
 Run: python benchmarks/import_time.py [--gradio-python PATH]
 Gradio is measured with this interpreter when it can import gradio, else with the one given by --gradio-python (a
 separate virtual environment keeps gradio's many dependencies out of the project's).
@@ -15,6 +18,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 
 RUNS = 7
 PROBE = """
@@ -74,5 +78,32 @@ def main() -> None:
         )
 
 
+def paired_whole_process(pairs: int = 15) -> None:
+    """Whole-process wall time of `import nbshare` against its dependencies, in alternating pairs."""
+    deps_code, ours_code = CASES["dependencies (ipywidgets, anywidget, ipycanvas, numpy, PIL)"], CASES["nbshare"]
+
+    def seconds(code: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - started
+
+    seconds(ours_code)  # warm the file cache and the bytecode
+    deps, ours = [], []
+    for index in range(pairs):
+        pair = [(deps, deps_code), (ours, ours_code)]
+        for samples, code in pair if index % 2 == 0 else reversed(pair):
+            samples.append(seconds(code))
+    count = subprocess.run(
+        [sys.executable, "-c", "import sys, nbshare; print(sum(m.startswith('nbshare') for m in sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    base, full = statistics.median(deps), statistics.median(ours)
+    print(
+        f"\nwhole process, {pairs} alternating pairs: dependencies {base * 1000:.0f} ms, nbshare {full * 1000:.0f} ms "
+        f"-> {full / base:.2f}x (target <= 1.25x); {count} nbshare modules loaded at import"
+    )
+
+
 if __name__ == "__main__":
     main()
+    paired_whole_process()

@@ -7,7 +7,7 @@ from ._errors import InputError
 from ._version import __version__
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, OutputError, ValidationError
-from .saliency import Explanation, Gradient, Occlusion
+from .saliency import Gradient, Occlusion
 from .values.edits import EditedImage, replay
 from .values.sound import EditedAudio, replay_audio
 from .widgets import *  # noqa: F403 (the components, from the one registry in nbshare.widgets)
@@ -42,4 +42,8 @@ def __getattr__(name: str) -> object:
         from . import share
 
         return getattr(share, name)
+    if name == "Explanation":  # the explanation machinery loads on first use too
+        from .saliency.explain_run import Explanation
+
+        return Explanation
     raise AttributeError(f"module 'nbshare' has no attribute {name!r}")

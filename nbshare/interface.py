@@ -17,13 +17,12 @@ from .runtime.queue import InferenceQueue
 from .runtime.runner import Runner
 from .runtime.validation import ValidationError
 from .saliency import resolve_interpretation
-from .ui.spec import Flagging, ViewSpec
-from .ui.view import InterfaceView
 from .widgets import Component, resolve
 
 if TYPE_CHECKING:
     from .runtime.validation import ValidationReport
     from .saliency import Explanation
+    from .ui.view import InterfaceView
 
 __all__ = ["Interface", "OutputError", "ValidationError"]
 
@@ -316,6 +315,9 @@ class Interface:
 
     def view(self) -> InterfaceView:
         """A new, independent widget tree of this interface (what each viewer gets)."""
+        from .ui.spec import Flagging, ViewSpec  # the views' widgets load with the first view
+        from .ui.view import InterfaceView
+
         flagging = (
             Flagging(self.flagging_options, self.max_flag_message_chars, lambda: self.flag_store)
             if self.flagging

@@ -1,10 +1,17 @@
-"""Explanations of an answer: occlusion (any model), gradients (torch), or the researcher's own function."""
+"""Explanations of an answer: occlusion (any model), gradients (torch), or the researcher's own function.
+
+Only the settings load with ``import nbshare``; the machinery (runs, occlusion, gradients) loads on first use.
+"""
 
 from __future__ import annotations
 
-from .explain_run import Cancelled, ExplainRun, Explanation
+from typing import TYPE_CHECKING
+
 from .methods import Gradient, Occlusion, resolve_interpretation
-from .occlusion import FEATURES, InputExplanation
+
+if TYPE_CHECKING:
+    from .explain_run import Cancelled, ExplainRun, Explanation
+    from .occlusion import FEATURES, InputExplanation
 
 __all__ = [
     "FEATURES",
@@ -16,3 +23,19 @@ __all__ = [
     "Occlusion",
     "resolve_interpretation",
 ]
+
+_LAZY = {
+    "Cancelled": "explain_run",
+    "ExplainRun": "explain_run",
+    "Explanation": "explain_run",
+    "FEATURES": "occlusion",
+    "InputExplanation": "occlusion",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'nbshare.saliency' has no attribute {name!r}")

@@ -10,7 +10,8 @@ import ipywidgets
 
 from .._log import log_exception
 from ..runtime.pipeline import user_message
-from ..saliency import FEATURES, Cancelled, ExplainRun, Explanation
+from ..saliency.explain_run import Cancelled, ExplainRun, Explanation
+from ..saliency.occlusion import FEATURES
 from ..widgets import HighlightedText
 from .explain_control import ExplainControl
 

@@ -15,13 +15,13 @@ from ..runtime.pipeline import user_message
 from ..widgets import Component, InputError
 from .actions import Actions
 from .examples import Examples
-from .explainer import ViewExplainer
 from .flag_control import FlagControl
 from .flag_view import flag_view
 from .header import Header
 from .status import Status
 
 if TYPE_CHECKING:
+    from .explainer import ViewExplainer
     from .spec import ViewSpec
 
 LIVE_DEBOUNCE_SECONDS = 0.25
@@ -57,11 +57,11 @@ class InterfaceView:
             if spec.examples
             else None
         )
-        self.explainer = (
-            ViewExplainer(spec.runner, spec.interpretation, spec.examples, self)
-            if spec.interpretation is not None
-            else None
-        )
+        self.explainer: ViewExplainer | None = None
+        if spec.interpretation is not None:  # the explanation machinery loads only for interfaces that explain
+            from .explainer import ViewExplainer
+
+            self.explainer = ViewExplainer(spec.runner, spec.interpretation, spec.examples, self)
         explaining = self.explainer.widgets if self.explainer else []
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
         output_column = ipywidgets.VBox([self.status, *self.outputs, *explaining, *([self.flag] if self.flag else [])])

@@ -70,10 +70,6 @@ class EditedImage(FileKind):
 
         return cls(read_png(files.path(entry.get("original", entry["file"]))), tuple(entry.get("edits", ())))
 
-    @classmethod
-    def describe(cls, entry: dict[str, Any]) -> str:
-        return f"image, {len(entry.get('edits', []))} edit(s)"
-
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):

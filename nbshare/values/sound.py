@@ -15,7 +15,6 @@ import io
 import math
 import numbers
 import os
-import secrets
 import struct
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -72,10 +71,6 @@ class EditedAudio(FileKind):
         rate, samples = decode_wav(files.path(entry.get("original", entry["file"])).read_bytes())
         return cls(rate, samples, tuple(entry.get("edits", ())))
 
-    @classmethod
-    def describe(cls, entry: dict[str, Any]) -> str:
-        return f"audio, {len(entry.get('edits', []))} edit(s)"
-
 
 def _seconds(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
@@ -107,6 +102,8 @@ def check_audio_edit(edit: Any, frames: int, sample_rate: int) -> dict[str, Any]
             raise InputError(f"the signal-to-noise ratio must be between {MIN_SNR_DB:g} and {MAX_SNR_DB:g} dB")
         seed = edit.get("seed")
         if seed is None:
+            import secrets
+
             seed = secrets.randbits(32)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**63:
             raise InputError(f"a noise seed must be a non-negative integer, got {seed!r:.40}")

@@ -112,7 +112,8 @@ class FileKind:
 
     @classmethod
     def describe(cls, entry: dict[str, Any]) -> str:
-        return cls.kind
+        """The kind, and how many edits when it keeps an original and its edit log."""
+        return f"{cls.kind}, {len(entry.get('edits', []))} edit(s)" if "original" in entry else cls.kind
 
 
 @stored_kind

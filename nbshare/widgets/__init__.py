@@ -35,7 +35,7 @@ __all__ = ["Component", "InputError", *(cls.__name__ for cls in COMPONENTS)]
 def shortcuts(role: str) -> dict[str, type[Component]]:
     """The shortcut names for ``role`` ("input"/"output") and the component class each stands for."""
     found: dict[str, type[Component]] = {}
-    for cls in COMPONENTS:
+    for cls in registered():  # live: a component defined after import (a researcher's own) counts too
         for name in cls.shortcuts.get(role, ()):
             if name in found:
                 raise RuntimeError(f"{cls.__name__} and {found[name].__name__} both claim the {role} shortcut {name!r}")
