@@ -6,7 +6,7 @@ from . import widgets
 from ._errors import InputError
 from ._version import __version__
 from .flagging import FlagError, export_csv, load_flags
-from .interface import Interface, OutputError, ValidationError
+from .interface import Interface, ModelStuck, ModelTimeout, OutputError, ValidationError
 from .saliency import Gradient, Occlusion
 from .values.edits import EditedImage, replay
 from .values.sound import EditedAudio, replay_audio
@@ -23,6 +23,8 @@ __all__ = [
     "InputError",
     "Interface",
     "Link",
+    "ModelStuck",
+    "ModelTimeout",
     "Occlusion",
     "OutputError",
     "ShareError",

@@ -13,7 +13,7 @@ from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
 from .runtime.adapters import detect_model_type
 from .runtime.model import Model
 from .runtime.pipeline import OutputError, Pipeline, input_row
-from .runtime.queue import InferenceQueue
+from .runtime.queue import InferenceQueue, ModelStuck, ModelTimeout, QueueStatus
 from .runtime.runner import Runner
 from .runtime.validation import ValidationError
 from .saliency import resolve_interpretation
@@ -24,18 +24,15 @@ if TYPE_CHECKING:
     from .saliency import Explanation
     from .ui.view import InterfaceView
 
-__all__ = ["Interface", "OutputError", "ValidationError"]
+__all__ = ["Interface", "ModelStuck", "ModelTimeout", "OutputError", "ValidationError"]
 
 
 def _as_list(specs: Any) -> list[Any]:
-    if specs is None:
-        return []
-    return list(specs) if isinstance(specs, list | tuple) else [specs]
+    return [] if specs is None else list(specs) if isinstance(specs, list | tuple) else [specs]
 
 
 def _humanize(name: str) -> str:
-    text = name.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    return (text := name.replace("_", " ").strip())[:1].upper() + text[1:]
 
 
 class Interface:
@@ -67,6 +64,8 @@ class Interface:
     concurrency_limit
         How many calls to ``fn`` may run at once, across every viewer (default 1: a model that is not
         thread-safe is safe).
+    timeout
+        Seconds a call to ``fn`` may take (default None); a longer one fails for its caller (:class:`ModelTimeout`).
     flagging, flagging_options, flagging_dir, max_flag_message_chars
         A Flag button under the outputs (on by default), its reasons to choose from, the store's folder
         (default ``./nbshare_flags/<name>/``) and the longest message accepted.
@@ -95,6 +94,7 @@ class Interface:
         preprocess: bool | Callable[..., Any] | None = None,
         postprocess: bool | Callable[..., Any] | None = None,
         concurrency_limit: int = 1,
+        timeout: float | None = None,
         flagging: bool = True,
         flagging_options: Sequence[str] | None = None,
         flagging_dir: str | os.PathLike[str] | None = None,
@@ -134,12 +134,10 @@ class Interface:
         kind = model_type or detect_model_type(fn)
         inputs_ = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
         outputs_ = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
-        self._pipeline = Pipeline(
-            inputs_, outputs_, self._adapt(fn, version, inputs_, outputs_), preprocess, postprocess
-        )
-        self._runner = Runner(
-            self._pipeline, InferenceQueue(concurrency_limit), batch=self.batch, max_batch_size=max_batch_size
-        )
+        model = self._adapt(fn, version, inputs_, outputs_)
+        self._pipeline = Pipeline(inputs_, outputs_, model, preprocess, postprocess)
+        queue = InferenceQueue(concurrency_limit, timeout=timeout)
+        self._runner = Runner(self._pipeline, queue, batch=self.batch, max_batch_size=max_batch_size)
         self.examples = self._check_examples(examples)
         self.interpretation = resolve_interpretation(interpretation, self._pipeline)
 
@@ -157,7 +155,6 @@ class Interface:
     def swap(self, model: Any, version: str | None = None) -> None:
         """Use ``model`` for every answer from now on, in every open view and shared page, under ``version``
         (default: a fingerprint of the model). Flags record which version answered."""
-        # One frozen Model replaces the other: a running call always reports the version it used.
         self._pipeline.model = self._adapt(model, version, self._pipeline.inputs, self._pipeline.outputs)
 
     def _adapt(self, model: Any, version: str | None, inputs: list[Component], outputs: list[Component]) -> Model:
@@ -174,6 +171,10 @@ class Interface:
     def version(self) -> str:
         """The version answering now: the one given to ``Interface(version=)``/``swap``, or a fingerprint."""
         return self._pipeline.model.version
+
+    def status(self) -> QueueStatus:
+        """The queue now: requests ``queued``, ``running``, ``stuck`` past the ``timeout``; the ``version`` in use."""
+        return self._runner.status()
 
     @property
     def runner(self) -> Runner:
@@ -237,7 +238,7 @@ class Interface:
         """Run the interface's whole pipeline on ``values`` (one per input) from Python.
 
         The call waits its turn in the same queue as every viewer. Returns the postprocessed output
-        (a list when there are several outputs). Exceptions from ``fn`` propagate unchanged.
+        (a list when there are several outputs). Exceptions from ``fn`` propagate; past ``timeout``: ModelTimeout.
         """
         count = len(self._pipeline.inputs)
         if len(values) != count:
@@ -303,7 +304,9 @@ class Interface:
         (``("user", "password")``, a list of pairs, or a function), ``port=None``, ``expires_in=None`` (seconds),
         ``frame_ancestors=()`` (sites allowed to embed the page), ``server_url=None`` (the Jupyter server's URL as
         the browser sees it, when it differs from its bind address), ``share_auth=None`` (basic auth at the
-        ngrok edge), ``max_message_bytes``, ``grace_seconds``.
+        ngrok edge), ``max_message_bytes``, ``grace_seconds``, and the server's budgets ``max_sessions``,
+        ``max_sessions_per_client``, ``max_connections``, ``header_timeout``, ``trusted_proxies`` (see
+        :func:`nbshare.share.launch`).
         """
         from .share import launch
 
@@ -334,8 +337,7 @@ class Interface:
     @property
     def name(self) -> str:
         """The interface's name in file names: its title, else the function's name, as a slug."""
-        raw = self.title or self._pipeline.model.name
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower()
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.title or self._pipeline.model.name).strip("-").lower()
         return slug[:60] or "interface"
 
     @property
@@ -394,7 +396,5 @@ class Interface:
         self._views.clear()
 
     def __repr__(self) -> str:
-        name = self._pipeline.model.name
-        inputs = ", ".join(type(c).__name__ for c in self._pipeline.inputs)
-        outputs = ", ".join(type(c).__name__ for c in self._pipeline.outputs)
-        return f"Interface({name}, inputs=[{inputs}], outputs=[{outputs}])"
+        inputs, outputs = (", ".join(type(c).__name__ for c in side) for side in (self.inputs, self.outputs))
+        return f"Interface({self._pipeline.model.name}, inputs=[{inputs}], outputs=[{outputs}])"

@@ -1,33 +1,42 @@
-// What the latest request is doing; an error is announced (role="alert") and stays until the next run.
-import { bind, element } from "./helpers.js";
+// What the latest request is doing, with a Cancel button while it is queued or running; an error is announced
+// (role="alert") and stays until the next run. The count ahead changes as the queue moves.
+import { bind, button, element } from "./helpers.js";
 
 function render({ model, el }) {
   el.classList.add("nbshare-status");
-  el.setAttribute("aria-live", "polite");
+  Object.assign(el.style, { display: "flex", alignItems: "center", gap: "8px" });
+  const text = element("div", { attrs: { "aria-live": "polite" } });
+  text.style.flex = "1";
+  const cancel = button("Cancel", { hidden: true, title: "Withdraw this request" });
   let timer = null;
   const update = () => {
     clearInterval(timer);
     timer = null;
     const state = model.get("state");
+    cancel.hidden = state !== "queued" && state !== "running";
     if (state === "error") {
-      el.replaceChildren(element("div", { className: "nbshare-error", role: "alert", textContent: model.get("message") }));
+      text.replaceChildren(element("div", { className: "nbshare-error", role: "alert", textContent: model.get("message") }));
     } else if (state === "queued") {
       const ahead = model.get("ahead");
-      el.textContent = ahead > 0 ? `Queued: ${ahead} ahead of you` : "Queued: next";
+      text.textContent = ahead > 0 ? `Queued: ${ahead} ahead of you` : "Queued: next";
     } else if (state === "running") {
       const started = performance.now();
-      const tick = () => { el.textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`; };
+      const tick = () => { text.textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`; };
       tick();
       timer = setInterval(tick, 100);
     } else if (state === "done") {
       const ms = model.get("elapsed_ms");
       const took = ms < 1 ? "under 1 ms" : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
-      el.textContent = `Done in ${took}`;
+      text.textContent = `Done in ${took}`;
+    } else if (state === "cancelled") {
+      text.textContent = "Cancelled";
     } else {
-      el.textContent = "";
+      text.textContent = "";
     }
   };
   const listeners = bind(model, "change:state change:message change:ahead", update).defer(() => clearInterval(timer));
+  listeners.listen(cancel, "click", () => model.send({ event: "cancel" }));
+  el.append(text, cancel);
   update();
   return listeners.dispose;
 }

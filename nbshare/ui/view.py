@@ -12,6 +12,7 @@ from .._log import log_exception
 from .._routing import current_session
 from ..flagging import FlagError
 from ..runtime.pipeline import user_message
+from ..runtime.queue import QueueError
 from ..widgets import Component, InputError
 from .actions import Actions
 from .examples import Examples
@@ -31,7 +32,8 @@ class InterfaceView:
     """The widgets one viewer sees, with their own state; only the model and its queue are shared.
 
     A newer request from the same view supersedes an older one: a request still waiting is cancelled,
-    and the answer of one already running is not shown over the newer one's.
+    and the answer of one already running is not shown over the newer one's. The status line shows how many
+    requests wait ahead of this one, recounted as the queue moves, and offers Cancel (:meth:`cancel`).
     """
 
     def __init__(self, spec: ViewSpec) -> None:
@@ -86,6 +88,7 @@ class InterfaceView:
         self._live_timer: threading.Timer | None = None
         self.actions.on_click("submit", self.submit)
         self.actions.on_click("clear", self.clear)
+        self.status.on_cancel(self.cancel)
         if self.examples is not None:
             self.examples.on_select(self.load_example)
         if self.flag is not None:
@@ -103,14 +106,31 @@ class InterfaceView:
             generation = self._generation
             if self._waiting is not None:
                 self._waiting.cancel()
-            future = self.runner.submit(values, on_start=lambda: self._started(generation))
+            future = self.runner.submit(
+                values,
+                on_start=lambda: self._started(generation),
+                on_ahead=lambda ahead: self._queued(generation, ahead),
+            )
             self._waiting = future
-            ahead = self.runner.position(future)
-            if ahead is not None:
-                self.status.ahead = ahead
-                self.status.state = "queued"
         future.add_done_callback(lambda done: self._finished(generation, done))
         return future
+
+    def cancel(self) -> bool:
+        """Withdraw this view's request in flight: a queued one leaves the queue (the model never sees it); a running
+        one cannot be interrupted, so its answer is discarded and the view is free at once. The outputs keep the
+        earlier answer; no other viewer's request is affected. Returns whether there was a request to withdraw."""
+        if not self._withdraw():
+            return False
+        self.status.state = "cancelled"
+        return True
+
+    def _withdraw(self) -> bool:
+        with self._lock:
+            future, self._waiting = self._waiting, None
+            if future is None or future.done():
+                return False
+            self._generation += 1  # whatever the withdrawn request still reports is ignored
+        return self.runner.cancel(future)
 
     def clear(self) -> None:
         """Empty every input and output and forget any request in flight."""
@@ -150,9 +170,10 @@ class InterfaceView:
             self.submit()
 
     def close(self) -> None:
-        """Close every widget of this view."""
+        """Close every widget of this view; its request in flight is withdrawn (a visitor who left needs no answer)."""
         if self._live_timer is not None:
             self._live_timer.cancel()
+        self._withdraw()
         if self.explainer is not None:
             self.explainer.cancel()
         for widget in self._widgets:
@@ -167,6 +188,12 @@ class InterfaceView:
         self._live_timer.daemon = True
         self._live_timer.start()
 
+    def _queued(self, generation: int, ahead: int) -> None:
+        if generation == self._generation:
+            with self.status.hold_sync():
+                self.status.ahead = ahead
+                self.status.state = "queued"
+
     def _started(self, generation: int) -> None:
         if generation == self._generation:
             self.status.state = "running"
@@ -176,7 +203,7 @@ class InterfaceView:
             return
         error = future.exception()
         if error is not None:
-            if not isinstance(error, InputError):
+            if not isinstance(error, InputError | QueueError):  # the queue logs its own timeouts
                 log_exception(f"{self.runner.pipeline.model.name} raised while answering a viewer", error)
             for component in self.outputs:
                 component.value = component.empty_value()
