@@ -1,9 +1,12 @@
 // Audio input and output. The browser decodes the file (Web Audio API) and sends PCM samples; Python keeps the
 // clip and its edit log, and sends back what to draw (a min/max waveform) and, when asked, a WAV to play.
 import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
-import { acceptDrops, downloadBytes, fileProblem, sendInParts } from "./upload.js";
+import { acceptDrops, downloadBytes, fileProblem, formatBytes, sendInParts } from "./upload.js";
 
 const FALLBACK_RATE = 48000;
+// With max_upload_bytes None, the upload budget is max_duration of 48 kHz stereo float32 (Python's BYTES_PER_SECOND).
+const BYTES_PER_SECOND = 48000 * 2 * 4;
+const uploadLimit = (model) => model.get("max_upload_bytes") ?? Math.ceil(model.get("max_duration") * BYTES_PER_SECOND);
 
 // The file's own sample rate, so decoding does not resample: WAV "fmt " chunk, FLAC STREAMINFO, MPEG audio header.
 function sniffSampleRate(bytes) {
@@ -157,7 +160,7 @@ function render({ model, el }) {
   // -- getting a clip ------------------------------------------------------------------------------------------
   async function load(file) {
     if (!file) return;
-    const problem = fileProblem(file, model.get("max_upload_bytes"));
+    const problem = fileProblem(file, uploadLimit(model));
     if (problem) { showMessage(problem); return; }
     showMessage("Decoding…");
     let clip;
@@ -170,6 +173,10 @@ function render({ model, el }) {
     const duration = clip.frames / clip.sampleRate;
     if (duration > model.get("max_duration")) {
       showMessage(`${file.name} is ${seconds(duration)} long; the limit is ${seconds(model.get("max_duration"))}`);
+      return;
+    }
+    if (clip.samples.byteLength > uploadLimit(model)) {
+      showMessage(`${file.name} is ${formatBytes(clip.samples.byteLength)} once decoded; the limit is ${formatBytes(uploadLimit(model))}`);
       return;
     }
     showMessage("");

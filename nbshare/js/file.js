@@ -33,7 +33,8 @@ function render({ model, el }) {
     const problem = fileProblem(file, model.get("max_upload_bytes"));
     if (problem) { showMessage(problem); return; }
     showMessage("Uploading…");
-    file.arrayBuffer().then((bytes) => sendInParts(model, { name: file.name, mime: file.type }, bytes));
+    // The size goes first: Python checks it against the limit before it holds any part.
+    file.arrayBuffer().then((bytes) => sendInParts(model, { name: file.name, mime: file.type, size: bytes.byteLength }, bytes));
   }
   const listeners = bind(model, "change:label change:interactive change:file_name change:file_size change:message change:file_types", update);
   listeners.on("msg:custom", (content, buffers) => {

@@ -178,7 +178,7 @@ async function render({ model, el }) {
     event.preventDefault();
     draft.setPointerCapture(event.pointerId);
     const point = toCanvas(event);
-    gesture = { tool, points: [point], start: point };
+    gesture = { tool, points: [point], start: point, drawn: point };
     if (tool !== "crop") {
       Object.assign(context, {
         lineCap: "round", lineJoin: "round", lineWidth: model.get("brush_size"),
@@ -210,16 +210,21 @@ async function render({ model, el }) {
       context.setLineDash([]);
       return;
     }
+    // Points closer than a quarter of the brush add nothing to the stroke Python draws but its cost (a disc each,
+    // budgeted by max_stroke_cost): the draft follows every move, the stroke keeps a point every spacing pixels.
+    const spacing = Math.max(0.75, model.get("brush_size") / 4);
     for (const move of moves) {
       const point = toCanvas(move);
-      const last = gesture.points[gesture.points.length - 1];
+      const last = gesture.drawn;
       if (Math.hypot(point[0] - last[0], point[1] - last[1]) < 0.75) continue;
-      gesture.points.push(point);
       context.lineTo(...point);
+      gesture.drawn = point;
+      const kept = gesture.points[gesture.points.length - 1];
+      if (Math.hypot(point[0] - kept[0], point[1] - kept[1]) >= spacing) gesture.points.push(point);
     }
     context.stroke();
     context.beginPath();
-    context.moveTo(...gesture.points[gesture.points.length - 1]);
+    context.moveTo(...gesture.drawn);
   });
   const finish = (event) => {
     if (!gesture) return;
@@ -234,7 +239,11 @@ async function render({ model, el }) {
       const [[x0, y0], [x1, y1]] = done.points.map(toImage);
       edit = { op: "crop", box: [x0, y0, x1, y1] };
     } else {
-      const width = Math.max(1, model.get("brush_size") / scale);
+      const last = done.points[done.points.length - 1];
+      if (done.drawn !== last) done.points.push(done.drawn); // the stroke ends where the pointer did
+      // In image pixels, at most the image's longer side (Python refuses wider).
+      const longest = Math.max(model.get("view_width"), model.get("view_height")) / scale;
+      const width = Math.min(Math.floor(longest), Math.max(1, model.get("brush_size") / scale));
       edit = done.tool === "brush"
         ? { op: "paint", points: done.points.map(toImage), width, color: model.get("brush_color") }
         : { op: "erase", points: done.points.map(toImage), width };

@@ -2,7 +2,7 @@
 // parts of at most PART_BYTES (so no single message meets the share server's size limit), downloading bytes.
 import { element } from "./helpers.js";
 
-export const PART_BYTES = 4 * 1024 * 1024;
+export const PART_BYTES = 4 * 1024 * 1024; // Python's widgets/_upload.py PART_BYTES: the most a part may hold
 
 export function sendInParts(model, meta, bytes) {
   const data = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

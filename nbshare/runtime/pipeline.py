@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InputError
-from .queue import Failed
+from ..values.files import call_files
+from .queue import Failed, QueueError
 
 if TYPE_CHECKING:
     from ..widgets import Component
@@ -21,8 +22,8 @@ class OutputError(ValueError):
 
 
 def user_message(error: BaseException) -> str:
-    """What a viewer reads: our own input/output messages as they are, others as 'Type: message'."""
-    if isinstance(error, InputError | OutputError):
+    """What a viewer reads: our own input/output/queue messages as they are, others as 'Type: message'."""
+    if isinstance(error, InputError | OutputError | QueueError):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
@@ -96,20 +97,27 @@ class Pipeline:
         return [_convert_output(c, r) for c, r in zip(self.outputs, results, strict=True)]
 
     def run_one(self, values: list[Any]) -> tuple[list[Any], float, str]:
-        """One row through the pipeline: the wire outputs, the seconds ``fn`` took, the model version used."""
-        args = self.prepare(values)
-        model = self.model  # read once: a hot swap never mixes two models
-        started = time.perf_counter()
-        result = model.call(*args)
-        elapsed = time.perf_counter() - started
-        return self.finish(result), elapsed, model.version
+        """One row through the pipeline: the wire outputs, the seconds ``fn`` took, the model version used.
+
+        Temporary copies of the inputs (``type="filepath"``) are removed when it ends."""
+        with call_files():
+            args = self.prepare(values)
+            model = self.model  # read once: a hot swap never mixes two models
+            started = time.perf_counter()
+            result = model.call(*args)
+            elapsed = time.perf_counter() - started
+            return self.finish(result), elapsed, model.version
 
     def run_rows(self, rows: list[list[Any]], *, isolate: bool) -> tuple[list[Any], str]:
         """Many rows with one batched call of ``fn``: per row, the wire outputs or :class:`Failed`.
 
         With ``isolate``, a batch that raises is run again row by row, so one bad row fails alone; without it, the
-        batch's error propagates.
+        batch's error propagates. Temporary copies of the inputs are removed when it ends.
         """
+        with call_files():
+            return self._run_rows(rows, isolate=isolate)
+
+    def _run_rows(self, rows: list[list[Any]], *, isolate: bool) -> tuple[list[Any], str]:
         model = self.model
         prepared: list[Any] = []
         for values in rows:

@@ -8,6 +8,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..values.files import call_files
 from ..widgets._component import shorten
 from .pipeline import Pipeline, user_message
 
@@ -120,6 +121,11 @@ def validate(runner: Runner, examples: list[list[Any]]) -> ValidationReport:
 
 
 def _check_row(pipeline: Pipeline, row: str, values: list[Any]) -> list[Check]:
+    with call_files():  # copies made for the call (type="filepath") are removed after it
+        return _checks_of_row(pipeline, row, values)
+
+
+def _checks_of_row(pipeline: Pipeline, row: str, values: list[Any]) -> list[Check]:
     checks = []
     try:
         args = pipeline.prepare(values)

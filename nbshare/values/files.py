@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .._errors import InputError
 from .stored import FileKind, Files, stored_kind
 
-__all__ = ["FileData", "format_bytes", "safe_file_name", "temporary_path"]
+__all__ = ["FileData", "call_files", "format_bytes", "safe_file_name", "temporary_folder", "temporary_path"]
 
 _temp_dir: str | None = None
+_temp_dir_lock = threading.Lock()
+_call_files: ContextVar[list[str] | None] = ContextVar("nbshare_call_files", default=None)
 
 
 def format_bytes(count: int) -> str:
@@ -23,18 +29,50 @@ def format_bytes(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} KB"
 
 
-def temporary_path(suffix: str, name: str = "") -> str:
-    """A new file path in nbshare's own temporary folder (removed at exit), ending in ``name`` when given."""
+def temporary_folder() -> str:
+    """nbshare's own temporary folder (made on first use, removed at exit)."""
     global _temp_dir
-    if _temp_dir is None:
-        _temp_dir = tempfile.mkdtemp(prefix="nbshare-files-")
-        atexit.register(shutil.rmtree, _temp_dir, ignore_errors=True)
+    with _temp_dir_lock:
+        if _temp_dir is None:
+            _temp_dir = tempfile.mkdtemp(prefix="nbshare-files-")
+            atexit.register(shutil.rmtree, _temp_dir, ignore_errors=True)
+        return _temp_dir
+
+
+def temporary_path(suffix: str, name: str = "") -> str:
+    """A new file path in nbshare's temporary folder, ending in ``name`` when given (in a folder of its own).
+
+    Made inside :func:`call_files` (a call of the function), it is removed when the call ends; otherwise at exit.
+    """
+    made = _call_files.get()
     if name:
-        folder = tempfile.mkdtemp(dir=_temp_dir)
+        folder = tempfile.mkdtemp(dir=temporary_folder())
+        if made is not None:
+            made.append(folder)
         return os.path.join(folder, safe_file_name(name, suffix))
-    handle, path = tempfile.mkstemp(suffix=suffix, dir=_temp_dir)
+    handle, path = tempfile.mkstemp(suffix=suffix, dir=temporary_folder())
     os.close(handle)
+    if made is not None:
+        made.append(path)
     return path
+
+
+@contextlib.contextmanager
+def call_files() -> Iterator[None]:
+    """Remove, when the block ends, every temporary file :func:`temporary_path` made in it: the copies of a call's
+    inputs (``type="filepath"``) live as long as the call, whether it returns or raises."""
+    made: list[str] = []
+    token = _call_files.set(made)
+    try:
+        yield
+    finally:
+        _call_files.reset(token)
+        for path in made:
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):  # the function may have moved or removed it
+                    os.remove(path)
 
 
 def safe_file_name(name: str, fallback_suffix: str = "") -> str:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from PIL import Image as PILImage
 
 IMAGE_MODES = ("RGB", "L", "RGBA")
-DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_PIXELS = 24_000_000  # a phone photo (12-24 MP); full-sensor 48-200 MP shots need max_pixels=...
 
 
 def _check_mode(mode: str) -> None:

@@ -22,10 +22,19 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._errors import InputError
-from .edits import effective_edits
+from .edits import effective_edits, since_last_reset
 from .stored import FileKind, Files, stored_kind
 
-__all__ = ["EditedAudio", "check_audio_edit", "decode_wav", "encode_wav", "replay_audio", "snr_db", "to_clip"]
+__all__ = [
+    "EditedAudio",
+    "apply_audio_edit",
+    "check_audio_edit",
+    "decode_wav",
+    "encode_wav",
+    "replay_audio",
+    "snr_db",
+    "to_clip",
+]
 
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this a recording holds nothing but the microphone's floor
 MIN_SNR_DB, MAX_SNR_DB = -20.0, 100.0
@@ -127,7 +136,8 @@ def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     return math.inf if noise == 0 else 10 * math.log10(power(clean) / noise)
 
 
-def _apply(samples: np.ndarray, sample_rate: int, edit: dict[str, Any]) -> np.ndarray:
+def apply_audio_edit(samples: np.ndarray, sample_rate: int, edit: dict[str, Any]) -> np.ndarray:
+    """The samples after one trim or noise ``edit`` (checked here)."""
     edit = check_audio_edit(edit, len(samples), sample_rate)
     if edit["op"] == "trim":
         first, last = _frame_span(edit["start"], edit["end"], len(samples), sample_rate)
@@ -143,9 +153,8 @@ def _apply(samples: np.ndarray, sample_rate: int, edit: dict[str, Any]) -> np.nd
 def replay_audio(original: Any, sample_rate: int, edits: Any) -> np.ndarray:
     """The samples ``original`` becomes after ``edits`` (a list of operations as the page records them)."""
     samples = np.asarray(original, dtype=np.float32)
-    start = samples
-    for edit in effective_edits(list(edits)):
-        samples = start if edit.get("op") == "reset" else _apply(samples, sample_rate, edit)
+    for edit in since_last_reset(effective_edits(list(edits))):  # a reset starts again from the original
+        samples = apply_audio_edit(samples, sample_rate, edit)
     return samples
 
 

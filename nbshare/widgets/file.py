@@ -34,7 +34,8 @@ class File(Component):
     """Accepted extensions or MIME types, e.g. [".csv", ".txt"] (a hint to the file picker, checked again here)."""
 
     max_upload_bytes = traitlets.Int(50_000_000).tag(sync=True, option=True)
-    """Largest file accepted, in bytes (checked in the page before sending, and again in Python)."""
+    """Largest file accepted, in bytes: checked in the page before sending, and in Python on the size the first part
+    announces and on every part, before it is held."""
 
     # State shown by the page, set by Python.
     file_name = traitlets.Unicode("").tag(sync=True)
@@ -88,9 +89,20 @@ class File(Component):
     @on_event("upload")
     def _receive_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
         name = safe_file_name(str(content.get("name") or "The file")) if content.get("part") == 0 else "The file"
-        done = self._parts.receive(content, buffers, self.max_upload_bytes, name)
+        done = self._parts.receive(
+            content,
+            buffers,
+            limit=self.max_upload_bytes,
+            what=name,
+            option="File(max_upload_bytes",
+            total_of=lambda meta: _announced_size(meta, name),
+        )
         if done is not None:
             self._accept(*done)
+
+    def close(self) -> None:
+        self._parts.drop()  # an unfinished upload is not kept for a page that is gone
+        super().close()
 
     def _accept(self, meta: dict[str, Any], data: bytes) -> None:
         name = safe_file_name(str(meta.get("name") or "file"))
@@ -99,6 +111,16 @@ class File(Component):
         if self.file_types and not _matches(name, str(meta.get("mime") or ""), self.file_types):
             raise InputError(f"{name} is not one of the accepted kinds: {', '.join(self.file_types)}")
         self.value = FileData(name, data)
+
+
+def _announced_size(meta: dict[str, Any], name: str) -> int | None:
+    """The byte count the first part announces (the page sends the file's size), checked before any part is held."""
+    size = meta.get("size")
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise InputError(f"{name} arrived without a valid size; try again")
+    return size
 
 
 def _matches(name: str, mime: str, accepted: list[str]) -> bool:

@@ -10,7 +10,8 @@ from ipywidgets import widget_serialization
 
 from .._assets import component_esm
 from ..values import imaging
-from ..values.edits import EditedImage, Replayer, check_edit, effective_edits
+from ..values.display import Shown, ShownHistory
+from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
 from ..values.stored import JsonValue, PictureValue, Stored
 from ._canvas import batched, layers_for_session, put_lossless, rgba
@@ -19,6 +20,9 @@ from ._edited import EditedComponent
 
 SOURCES = ("upload", "clipboard", "webcam")
 GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
+STROKE_OPS = ("paint", "erase")
+POINTS_PER_EDIT = 500  # the log keeps at most max_edits times this many stroke points (~130 bytes each in Python)
+REPLAY_STROKES = 8  # the strokes in effect may cost at most this many max_stroke_cost to replay at full size
 
 
 def _heatmap_rgba(overlay: Any) -> Any:
@@ -85,7 +89,15 @@ class Image(EditedComponent):
     """Brush diameter in screen pixels of the shown image."""
 
     max_pixels = traitlets.Int(imaging.DEFAULT_MAX_PIXELS).tag(sync=True, option=True)
-    """Largest image accepted, in pixels (width × height), checked before decoding."""
+    """Largest image accepted, in pixels (width × height), checked from the file's header before decoding. The
+    default, 24 million, takes a photo as phones save them (12-24 MP); the kernel holds the image (3 bytes a pixel)
+    while the visitor's page is open."""
+
+    max_stroke_cost = traitlets.Int(300_000_000).tag(sync=True, option=True)
+    """The most drawing work one brush or eraser stroke may take at full resolution, in units of about a nanosecond
+    (``nbshare.values.edits.stroke_cost``: the rectangle it spans, each point's brush disc, each segment's length ×
+    width), checked before it is drawn. The default is about 0.3 s; the strokes in effect may together take
+    eight times that (what the function's call spends replaying them)."""
 
     max_upload_bytes = traitlets.Int(25_000_000).tag(sync=True, option=True)
     """Largest file accepted, in bytes (checked in the page before sending, and again in Python)."""
@@ -108,8 +120,9 @@ class Image(EditedComponent):
     def __init__(self, **kwargs: Any) -> None:
         value = kwargs.pop("value", None)
         super().__init__(**kwargs)
-        self._replayer: Replayer | None = None
-        self._replayed: EditedImage | None = None
+        self._shown: ShownHistory | None = None  # the log replayed at display size, with checkpoints
+        self._shown_state: Shown | None = None
+        self._costs: dict[int, tuple[dict[str, Any], int]] = {}  # id(stroke in the log) -> (it, its stroke_cost)
         self._drawn_source: Any = None
         self._geometry: tuple[Any, ...] | None = None
         # ipycanvas keeps no picture: a browser that creates the canvas model (a reload, another client) starts
@@ -134,7 +147,7 @@ class Image(EditedComponent):
         check_edit({"op": "paint", "points": [[0, 0]], "width": 1, "color": proposal["value"]}, 1, 1)
         return str(proposal["value"])
 
-    @traitlets.validate("display_size", "brush_size", "max_pixels", "max_upload_bytes")
+    @traitlets.validate("display_size", "brush_size", "max_pixels", "max_upload_bytes", "max_stroke_cost")
     def _check_positive(self, proposal: Any) -> int:
         if proposal["value"] < 1:
             raise traitlets.TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
@@ -229,24 +242,53 @@ class Image(EditedComponent):
         name = str(content.get("name") or "")[:200]
         if not buffers:
             raise InputError(f"{name or 'The file'} arrived without its bytes; try again")
-        data = bytes(buffers[0])
-        if len(data) > self.max_upload_bytes:
+        size = memoryview(buffers[0]).nbytes
+        if size > self.max_upload_bytes:  # checked before anything is copied or decoded
             raise InputError(
-                f"{name or 'The file'} is {format_bytes(len(data))}; the limit is "
+                f"{name or 'The file'} is {format_bytes(size)}; the limit is "
                 f"{format_bytes(self.max_upload_bytes)} (raise it with Image(max_upload_bytes=...))"
             )
+        data = bytes(buffers[0])
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
         self.value = EditedImage(pixels, (), name)
 
     @on_event("edit")
     def _receive_edit(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         edit = content.get("edit")
-        if self.value is None or self._replayer is None:
+        if self.value is None or self._shown_state is None:
             raise InputError("there is no image to edit yet: upload one first")
-        height, width = self._replayer.shape[:2]
+        height, width = self._shown_state.frame
         clean = check_edit(edit, height, width)
-        self._check_history(clean["op"], self.value.edits)
-        self.value = self.value.with_edit(clean)
+        if clean["op"] in STROKE_OPS:
+            cost = stroke_cost(clean, height, width)
+            if cost > self.max_stroke_cost:
+                raise InputError(
+                    f"This stroke is too big to draw ({len(clean['points']):,} points, a brush {clean['width']:g} "
+                    f"pixels wide: about {cost / 1e9:,.1f} s of drawing at full size; the limit is "
+                    f"{self.max_stroke_cost / 1e9:,.1f} s): draw shorter strokes or use a smaller brush "
+                    "(the researcher can raise it with Image(max_stroke_cost=...))"
+                )
+            self._costs[id(clean)] = (clean, cost)
+        self.value = EditedImage(self.value.original, self._logged(self.value.edits, clean), self.value.name)
+
+    def _log_problem(self, edits: Any) -> tuple[str, str] | None:
+        problem = super()._log_problem(edits)
+        if problem is not None:
+            return problem
+        strokes = [edit for edit in edits if edit.get("op") in STROKE_OPS]
+        points, most = sum(len(edit["points"]) for edit in strokes), self.max_edits * POINTS_PER_EDIT
+        if points > most:
+            return f"The edit history is full ({points:,} stroke points; the most one image keeps is {most:,})", (
+                "max_edits"
+            )
+        replayed = since_last_reset(resolve_history(edits)[0])
+        cost, limit = sum(self._costs.get(id(e), (e, 0))[1] for e in replayed), REPLAY_STROKES * self.max_stroke_cost
+        if cost > limit:
+            return (
+                "The edits in effect would take too long to apply to the full-size image (about "
+                f"{cost / 1e9:,.1f} s of drawing; the limit is {limit / 1e9:,.1f} s, {REPLAY_STROKES} strokes' worth)"
+            ), "max_stroke_cost"
+        return None
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -256,52 +298,38 @@ class Image(EditedComponent):
 
     def _draw(self, value: EditedImage | None) -> None:
         if value is None:
-            self._replayer = self._replayed = self._drawn_source = self._geometry = None
+            self._shown = self._shown_state = self._drawn_source = self._geometry = None
+            self._costs.clear()
             self._show_history(())
             self.overlay_png = b""
             self._canvas[0].clear()
             self._canvas[1].clear()
             self.view_width = self.view_height = 0
             return
-        replayer = self._replay(value)
-        self._replayer, self._replayed = replayer, value
+        history = self._shown
+        if history is None or history.original is not value.original or history.longest != self.display_size:
+            history = self._shown = ShownHistory(value.original, self.display_size)
+        in_log = {id(edit) for edit in value.edits}
+        self._costs = {key: entry for key, entry in self._costs.items() if key in in_log}
+        self._shown_state = state = history.state(effective_edits(value.edits))
         # An overlay (a saliency map) stays through paint and erase, so the expert can occlude where it points;
         # a new image or a crop, flip or rotation would misplace it.
         geometry = (id(value.original), *(repr(e) for e in effective_edits(value.edits) if e["op"] in GEOMETRY_OPS))
         if geometry != self._geometry:
             self.overlay_png = b""
             self._geometry = geometry
-        self._show(replayer)
+        self._show(state)
         self._show_history(value.edits)
 
     def _redraw(self) -> None:
-        if self._replayer is not None:
+        if self._shown_state is not None:
             self._drawn_source = None
-            self._show(self._replayer)
+            self._show(self._shown_state)
 
-    def _replay(self, value: EditedImage) -> Replayer:
-        previous = self._replayed
-        extends_by_one = (
-            previous is not None
-            and self._replayer is not None
-            and previous.original is value.original
-            and value.edits[:-1] == previous.edits
-            and len(value.edits) == len(previous.edits) + 1
-            and value.edits[-1]["op"] not in ("undo", "redo")
-        )
-        if extends_by_one:
-            assert self._replayer is not None
-            self._replayer.apply(value.edits[-1])
-            return self._replayer
-        replayer = Replayer(value.original)
-        for edit in effective_edits(value.edits):
-            replayer.apply(edit)
-        return replayer
-
-    def _show(self, replayer: Replayer) -> None:
+    def _show(self, state: Shown) -> None:
         import numpy as np
 
-        height, width = replayer.shape[:2]
+        height, width = state.frame
         scale = self.display_size / max(width, height)
         view_width, view_height = max(1, round(width * scale)), max(1, round(height * scale))
         enlarge = scale > 1  # enlarged pixels stay sharp squares: an expert judges the pixels, not a blur
@@ -310,15 +338,14 @@ class Image(EditedComponent):
             if resized:
                 self._canvas.width, self._canvas.height = view_width, view_height
                 self.overlay_png = b""  # an overlay made for another geometry would be misplaced
-            if resized or replayer.source is not self._drawn_source:
+            if resized or state.base is not self._drawn_source:
                 self._canvas[0].clear()
-                shown = imaging.resize(replayer.source, view_width, view_height, smooth=not enlarge)
-                put_lossless(self._canvas[0], shown)
-                self._drawn_source = replayer.source
+                put_lossless(self._canvas[0], imaging.resize(state.base, view_width, view_height, smooth=not enlarge))
+                self._drawn_source = state.base
             self._canvas[1].clear()
-            if replayer.painted.any():
-                paint = rgba(replayer.paint)
-                paint[..., 3] = np.where(replayer.painted, 255, 0)
+            if state.paint is not None and state.painted is not None and state.painted.any():
+                paint = rgba(state.paint)
+                paint[..., 3] = np.where(state.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
 

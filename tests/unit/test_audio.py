@@ -146,12 +146,12 @@ def test_upload_limits_and_silence_are_refused_and_the_clip_before_is_kept() -> 
     upload(component, np.zeros(RATE, np.float32), name="quiet.wav")
     assert "quiet.wav is silent" in component.message
     component._receive_page_event(component, {"event": "upload", "part": 1, "parts": 2, "name": "x"}, [b"1234"])
-    assert "arrived incompletely" in component.message
+    assert "arrived out of order" in component.message
     component._receive_page_event(
         component, {"event": "upload", "part": 0, "parts": 1, "name": "x", "sample_rate": RATE, "channels": 1,
                     "frames": 100}, [b"\0" * 10]
     )  # fmt: skip
-    assert "arrived damaged" in component.message
+    assert component.message == "x arrived incomplete (10 bytes of 400 bytes); try again"
     assert component.value is kept
 
 

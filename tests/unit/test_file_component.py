@@ -32,7 +32,7 @@ def test_empty_oversized_and_wrong_kind_uploads_are_refused_and_the_file_before_
     upload(component, b"", name="empty.csv")
     assert component.message == "empty.csv is empty (0 bytes)"
     upload(component, b"x" * 11, name="big.csv")
-    assert component.message == "big.csv is over 10 bytes, the limit"
+    assert component.message == "big.csv is over 10 bytes, the limit (raise it with File(max_upload_bytes=...))"
     upload(component, b"MZ", name="tool.exe", mime="application/x-msdownload")
     assert component.message == "tool.exe is not one of the accepted kinds: .csv"
     assert component.value is kept
