@@ -201,7 +201,8 @@ def idle_session_memory(sessions: int = 20) -> float:
         cookie = await token_cookie(link.local_url)
         warm = await PageClient.connect(base, cookie)  # the first session also imports and caches code
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        clients = [await PageClient.connect(base, cookie) for _ in range(sessions)]
+        # One browser each (its own client cookie): sessions are capped per client.
+        clients = [await PageClient.connect(base, await token_cookie(link.local_url)) for _ in range(sessions)]
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         for client in [warm, *clients]:
             client.close()

@@ -17,6 +17,8 @@ from typing import Any
 import comm
 from comm.base_comm import BaseComm, CommManager
 
+from ._log import VisitorLog
+
 __all__ = ["CommSession", "SessionComm", "current_session", "install", "session_scope"]
 
 Send = Callable[[dict[str, Any], list[bytes]], None]
@@ -38,15 +40,23 @@ class CommSession:
         """The signed-in visitor's name, when the link asks for a login."""
         self.resources: dict[str, Any] = {}
         """Per-session singletons other modules need (e.g. an ipycanvas manager), by name."""
+        self.log = VisitorLog(self.id[:8])
+        """The kernel log for what this visitor's messages cause (rate-limited)."""
 
     def send(self, message: dict[str, Any], buffers: list[bytes]) -> None:
         if not self.closed:
             self._send(message, buffers)
 
+    def notify(self, text: str) -> None:
+        """Show ``text`` in the banner of this visitor's page (what went wrong with what they sent)."""
+        self.send({"msg_type": "nbshare_error", "content": {"message": text}}, [])
+
     def handle(self, message: dict[str, Any], buffers: list[bytes]) -> None:
         """A message from the page: ``{"msg_type": "comm_msg" | "comm_close", "content": {"comm_id", "data"}}``.
 
-        Raises ValueError when it is malformed or names a comm this session does not have.
+        Raises ValueError when it is malformed or names a comm this session does not have; whatever the widget's
+        handling raises (a refused trait value, a handler's defect) propagates to the caller too, rather than being
+        printed into the notebook the way ipywidgets reports it.
         """
         msg_type = message.get("msg_type") if isinstance(message, dict) else None
         content = message.get("content") if isinstance(message, dict) else None
@@ -65,10 +75,10 @@ class CommSession:
             "buffers": [memoryview(buffer) for buffer in buffers],
         }
         with session_scope(self):
-            if msg_type == "comm_msg":
-                target.handle_msg(kernel_style)
-            else:
+            if msg_type == "comm_close":
                 target.handle_close(kernel_style)
+            elif not _dispatch_to_widget(target.comm_id, kernel_style):
+                target.handle_msg(kernel_style)
 
     def close(self) -> None:
         """Stop sending and close every comm of the session (their widgets then leave the global registry)."""
@@ -77,6 +87,7 @@ class CommSession:
         from ipywidgets.widgets.widget import _instances
 
         self.closed = True
+        self.log.flush()
         with session_scope(self):
             for comm_id, session_comm in list(self.manager.comms.items()):
                 widget = _instances.get(comm_id)
@@ -84,6 +95,39 @@ class CommSession:
                     widget.close()
                 else:
                     session_comm.close(deleting=True)
+
+
+def _dispatch_to_widget(comm_id: str, message: dict[str, Any]) -> bool:
+    """Hand a comm message to its ipywidget the way ``Widget._handle_msg`` does, but letting exceptions propagate.
+
+    ipywidgets wraps its handling (and every ``on_msg`` callback) so that an exception is shown with
+    ``get_ipython().showtraceback()``: in a kernel that prints it under whichever cell ran last, the visitor's text
+    included. Returns False for a comm that is not a plain ipywidget's (its own handler runs then).
+    """
+    from ipywidgets import Widget
+    from ipywidgets.widgets.widget import _instances, _put_buffers
+
+    widget = _instances.get(comm_id)
+    if widget is None or type(widget)._handle_msg is not Widget._handle_msg:
+        return False
+    data = message["content"]["data"]
+    method = data.get("method")
+    if method == "update":
+        state = data.get("state")
+        if isinstance(state, dict):
+            _put_buffers(state, data.get("buffer_paths", []), message["buffers"])
+            widget.set_state(state)
+    elif method == "request_state":
+        widget.send_state()
+    elif method == "custom" and "content" in data:
+        if type(widget)._handle_custom_msg is not Widget._handle_custom_msg:
+            widget._handle_custom_msg(data["content"], message["buffers"])
+        else:  # what ipywidgets' CallbackDispatcher does, without catching
+            for callback in list(widget._msg_callbacks.callbacks):
+                callback(widget, data["content"], message["buffers"])
+    elif method != "custom":
+        raise ValueError(f"unknown widget message method {str(method)[:40]!r}")
+    return True
 
 
 class SessionComm(BaseComm):

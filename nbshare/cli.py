@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import runpy
 import sys
 import threading
@@ -15,6 +17,7 @@ from .interface import Interface
 __all__ = ["main"]
 
 PACEMAKER_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "pacemaker.ipynb"
+PASSWORD_VARIABLE = "NBSHARE_PASSWORD"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,16 +30,21 @@ def main(argv: list[str] | None = None) -> int:
     for command in (demo, serve):
         command.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
         command.add_argument("--share", action="store_true", help="also make a public ngrok link")
-        command.add_argument("--auth", metavar="USER:PASSWORD", help="ask visitors to sign in")
+        command.add_argument(
+            "--auth",
+            metavar="USER",
+            help=f"ask visitors to sign in as USER; the password comes from ${PASSWORD_VARIABLE} or is asked for",
+        )
         command.add_argument("--open", action="store_true", help="open the page in a browser")
     args = parser.parse_args(argv)
     try:
         interface = demo_interface() if args.command == "demo" else interface_from_script(args.script, args.name)
     except (OSError, LookupError, ValueError, TypeError) as error:
         parser.exit(2, f"nbshare: {error}\n")
-    auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    if auth is not None and len(auth) != 2:
-        parser.exit(2, "nbshare: --auth takes USER:PASSWORD\n")
+    try:
+        auth = _credentials(args.auth) if args.auth else None
+    except ValueError as error:
+        parser.exit(2, f"nbshare: {error}\n")
     link = interface.launch(inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port)
     print(link, flush=True)
     print("Press Ctrl+C to stop serving.", flush=True)
@@ -47,6 +55,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         link.close()
     return 0
+
+
+def _credentials(user: str) -> tuple[str, str]:
+    """(user, password): the password from the environment or typed at a prompt, never from the command line,
+    where every user of the machine could read it in the process list."""
+    if ":" in user:
+        raise ValueError(
+            "--auth takes only the user name: a password on the command line shows in the process list. "
+            f"Set {PASSWORD_VARIABLE} or type it when asked."
+        )
+    password = os.environ.pop(PASSWORD_VARIABLE, None)  # read once; the script's own subprocesses never see it
+    if not password:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {user}: ")
+        else:  # piped in: echo "$SECRET" | nbshare serve --auth ada app.py
+            password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise ValueError(f"--auth {user} needs a password: set {PASSWORD_VARIABLE} or type it when asked")
+    return user, password
 
 
 def interface_from_script(script: Path, name: str | None) -> Interface:

@@ -9,6 +9,7 @@ it was writing. A torn last line is skipped when reading. File names are generat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fcntl
 import json
@@ -20,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .values import stored
+from .values.files import format_bytes
 
 __all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
 
 DEFAULT_MAX_MESSAGE_CHARS = 10_000
+DEFAULT_MAX_FLAG_BYTES = 128 * 1024 * 1024
 
 
 class FlagError(RuntimeError):
@@ -31,12 +34,19 @@ class FlagError(RuntimeError):
 
 
 class FlagStore:
-    """An append-only flag folder, safe for concurrent writers in this and other processes."""
+    """An append-only flag folder, safe for concurrent writers in this and other processes.
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    ``max_flag_bytes`` caps what one flag may write (its files and its line): a flag over it is refused with a
+    message and leaves nothing behind. Raise it (``iface.flag_store.max_flag_bytes = ...``) for flags of very large
+    inputs.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], max_flag_bytes: int = DEFAULT_MAX_FLAG_BYTES) -> None:
         self.folder = Path(folder).absolute()  # paths in the DataFrame stay valid after a chdir
         self.lines = self.folder / "flags.jsonl"
         self.files = self.folder / "files"
+        self.max_flag_bytes = max_flag_bytes
+        """The most bytes one flag may write to disk (its files and its line)."""
         self._lock = threading.Lock()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
@@ -55,14 +65,22 @@ class FlagStore:
             **fields,
             "values": {},
         }
+        files = _RecordFiles(self, self.max_flag_bytes)
         try:
             self.files.mkdir(parents=True, exist_ok=True)
             for index, (name, entry) in enumerate(values.items()):
                 record["values"][name] = {
                     "role": entry["role"],
-                    **stored.as_stored(entry["value"]).to_record(self, f"{flag_id}-{index}"),
+                    **stored.as_stored(entry["value"]).to_record(files, f"{flag_id}-{index}"),
                 }
-            line = (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+            try:
+                line = (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+            except UnicodeEncodeError as error:
+                raise FlagError(
+                    f"the flag holds text that is not valid Unicode (a lone surrogate, {error.object[error.start]!r}); "
+                    "nothing was stored"
+                ) from None
+            files.count(len(line))
             with self._lock, open(self.lines, "ab") as handle:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                 try:
@@ -72,9 +90,13 @@ class FlagStore:
                 finally:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         except OSError as error:
+            files.remove()
             raise FlagError(
                 f"the flag could not be saved ({error.strerror or error}); earlier flags are intact"
             ) from error
+        except BaseException:
+            files.remove()
+            raise
         for listener in list(self._listeners):
             listener(record)
         return record
@@ -138,6 +160,39 @@ class FlagStore:
         return frame
 
 
+class _RecordFiles:
+    """The files of the record being written: counted against the flag's budget, removed if the record fails."""
+
+    def __init__(self, store: FlagStore, budget: int) -> None:
+        self.store = store
+        self.budget = budget
+        self.written: list[str] = []
+        self.size = 0
+
+    def count(self, size: int) -> None:
+        self.size += size
+        if self.size > self.budget:
+            raise FlagError(
+                f"this flag would take more than {format_bytes(self.budget)} on disk, the most one flag may "
+                "(the researcher can raise it: iface.flag_store.max_flag_bytes); nothing was stored"
+            )
+
+    def write(self, data: bytes, name: str) -> str:
+        self.count(len(data))
+        relative = self.store.write(data, name)
+        self.written.append(relative)
+        return relative
+
+    def path(self, relative: str) -> Path:
+        return self.store.path(relative)
+
+    def remove(self) -> None:
+        for relative in self.written:
+            # The disk may refuse this too; what is left is then named for a record that never existed.
+            with contextlib.suppress(OSError):
+                self.store.path(relative).unlink(missing_ok=True)
+
+
 def load_flags(folder: str | os.PathLike[str]) -> Any:
     """The flags stored in ``folder`` as a DataFrame (the same as ``iface.flags``), e.g. after a kernel restart."""
     if not Path(folder, "flags.jsonl").exists():
@@ -146,11 +201,17 @@ def load_flags(folder: str | os.PathLike[str]) -> Any:
 
 
 def export_csv(flags: Any, path: str | os.PathLike[str]) -> None:
-    """Write a flags DataFrame as CSV for a spreadsheet, neutralising formulas (cells starting with = + - @)."""
+    """Write a flags DataFrame as CSV for a spreadsheet: every cell quoted, and a text that a spreadsheet could read
+    as a formula (``= + - @``, a tab or a carriage return at its start or after any line break) gets a ``'`` first."""
+    import csv
+    import numbers
+    import re
+
+    formula = re.compile(r"(?:^|(?<=[\r\n]))(?=[=+\-@\t\r])")
 
     def neutral(value: Any) -> Any:
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-        return value
+        if value is None or isinstance(value, numbers.Number | _dt.datetime):
+            return value  # numbers and times: the spreadsheet's own types, never a formula
+        return formula.sub("'", value if isinstance(value, str) else str(value))
 
-    flags.map(neutral).to_csv(path, index=False)
+    flags.map(neutral).to_csv(path, index=False, quoting=csv.QUOTE_ALL)

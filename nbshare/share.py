@@ -13,13 +13,20 @@ import os
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .server.access import Access, Credentials
-from .server.app import DEFAULT_GRACE_SECONDS, DEFAULT_MAX_MESSAGE_BYTES, Server
+from .server.access import LOOPBACK, Access, Credentials
+from .server.app import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_SESSIONS_PER_CLIENT,
+    Server,
+)
+from .server.connections import DEFAULT_HEADER_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -105,11 +112,34 @@ def launch(
     ngrok_config_path: str | None = None,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
+    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
+    max_connections: int | None = None,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
+    trusted_proxies: Iterable[str] | None = None,
 ) -> Link:
+    """Serve ``interface`` as a standalone page; see :meth:`Interface.launch` for the options.
+
+    Budgets: ``max_sessions`` visitors' sessions in all, ``max_sessions_per_client`` per sign-in (with ``auth``) or
+    per browser; ``max_connections`` open HTTP connections (default: half the file descriptors, at most 1024);
+    ``header_timeout`` seconds for a request's headers (and for an idle connection). ``trusted_proxies``: addresses
+    or ranges whose forwarded client address (X-Forwarded-For, X-Real-IP) is believed, for sign-in throttling and
+    per-client counting; by default the loopback addresses when a proxy or ngrok link is made, else none.
+    """
     if validate:
         interface.validate()
     access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
-    server = Server(interface, access, port=port, max_message_bytes=max_message_bytes, grace_seconds=grace_seconds)
+    server = Server(
+        interface,
+        access,
+        port=port,
+        max_message_bytes=max_message_bytes,
+        grace_seconds=grace_seconds,
+        max_sessions=max_sessions,
+        max_sessions_per_client=max_sessions_per_client,
+        max_connections=max_connections,
+        header_timeout=header_timeout,
+    )
     server.start()
 
     def with_token(page: str) -> str:
@@ -131,6 +161,11 @@ def launch(
     except BaseException:
         link.close()
         raise
+    # Our server listens on 127.0.0.1 only: behind jupyter-server-proxy or ngrok every request comes from a loopback
+    # peer, and the visitor's own address is what that proxy forwards. Without a proxy link, nothing is forwarded.
+    if trusted_proxies is None:
+        trusted_proxies = LOOPBACK if (link.proxy_url or link.public_url or link.colab_url) else ()
+    access.trust_proxies(trusted_proxies)
     if inline:
         _show(interface, link)
     if inbrowser:

@@ -1,21 +1,33 @@
-"""Who may use a shared link: the link's token, an optional login, an optional expiry, and exact origins."""
+"""Who may use a shared link: the link's token, an optional login, an optional expiry, and exact origins.
+
+Also who a request comes from (:meth:`Access.client_address`): the peer's address, or the address a proxy we trust
+forwarded (``X-Forwarded-For`` read from the right, skipping trusted hops, else ``X-Real-IP``). Sign-in attempts are
+counted per client before they wait, a client has at most a few attempts in flight, and failures decay.
+"""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["Access", "Credentials"]
+__all__ = ["LOOPBACK", "Access", "Credentials"]
 
 Credentials = tuple[str, str] | Sequence[tuple[str, str]] | Callable[[str, str], bool]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 FAILURE_DELAY_SECONDS = 0.5
 MAX_FAILURE_DELAY_SECONDS = 8.0
+FAILURE_HALF_LIFE_SECONDS = 60.0
+"""A client's count of failed sign-ins halves every this many seconds, so an attacker's failures fade."""
+MAX_ATTEMPTS_IN_FLIGHT_PER_CLIENT = 2
+MAX_ATTEMPTS_IN_FLIGHT = 16
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 class Access:
@@ -33,6 +45,7 @@ class Access:
         auth: Credentials | None = None,
         expires_in: float | None = None,
         frame_ancestors: Sequence[str] = (),
+        trusted_proxies: Iterable[str] = (),
     ) -> None:
         self.token = token or secrets.token_urlsafe(32)
         self.server_id = secrets.token_hex(4)
@@ -41,8 +54,12 @@ class Access:
             raise ValueError(f"expires_in must be a positive number of seconds, got {expires_in!r}")
         self.expires_at = time.monotonic() + expires_in if expires_in is not None else None
         self.frame_ancestors = _check_frame_ancestors(frame_ancestors)
+        self.trusted_proxies: tuple[Network, ...] = ()
+        self.trust_proxies(trusted_proxies)
         self._logins: dict[str, str] = {}
-        self._failures: dict[str, int] = {}
+        self._failures: dict[str, tuple[int, float]] = {}  # client -> (count, when it last halved)
+        self._in_flight: dict[str, int] = {}
+        self._clock = time.monotonic
         self._lock = threading.Lock()
 
     # -- the link token ----------------------------------------------------------------------------
@@ -54,6 +71,11 @@ class Access:
     @property
     def login_cookie_name(self) -> str:
         return f"nbshare-{self.server_id}-login"
+
+    @property
+    def client_cookie_name(self) -> str:
+        """A random id each browser gets with the page: sessions are counted per client by it."""
+        return f"nbshare-{self.server_id}-client"
 
     @property
     def needs_login(self) -> bool:
@@ -78,29 +100,115 @@ class Access:
     # -- the optional login ------------------------------------------------------------------------
 
     def failure_delay(self, client: str) -> float:
-        """Seconds to wait before answering a login attempt from ``client``: doubles with each recent failure."""
+        """Seconds the next sign-in attempt from ``client`` waits: doubles with each recent failure, up to 8 s."""
         with self._lock:
-            failures = self._failures.get(client, 0)
+            failures = self._decayed_failures(client)
         return 0.0 if failures == 0 else min(FAILURE_DELAY_SECONDS * 2 ** (failures - 1), MAX_FAILURE_DELAY_SECONDS)
 
-    def log_in(self, client: str, username: str, password: str) -> str | None:
-        """A login key for the cookie when the credentials are right, else None (and the next try waits longer)."""
-        assert self._check_credentials is not None
-        if self._check_credentials(username, password):
-            key = secrets.token_urlsafe(32)
-            with self._lock:
-                self._failures.pop(client, None)
-                self._logins[key] = username
-            return key
+    def begin_attempt(self, client: str) -> float | None:
+        """Count a sign-in attempt from ``client`` now, as a failure until it succeeds; return how long it must wait
+        before its credentials are checked, or None when this client (or everyone together) already has as many
+        attempts waiting as allowed. Every attempt that got a number must end with :meth:`end_attempt`."""
         with self._lock:
-            self._failures[client] = self._failures.get(client, 0) + 1
-        return None
+            if (
+                self._in_flight.get(client, 0) >= MAX_ATTEMPTS_IN_FLIGHT_PER_CLIENT
+                or sum(self._in_flight.values()) >= MAX_ATTEMPTS_IN_FLIGHT
+            ):
+                return None
+            failures = self._decayed_failures(client)
+            self._failures[client] = (failures + 1, self._failures.get(client, (0, self._clock()))[1])
+            self._in_flight[client] = self._in_flight.get(client, 0) + 1
+        return 0.0 if failures == 0 else min(FAILURE_DELAY_SECONDS * 2 ** (failures - 1), MAX_FAILURE_DELAY_SECONDS)
+
+    def end_attempt(self, client: str, username: str, password: str) -> str | None:
+        """Check an attempt :meth:`begin_attempt` counted: a login key for the cookie when the credentials are right
+        (the client's failures are forgiven), else None (the attempt stays counted)."""
+        assert self._check_credentials is not None
+        with self._lock:
+            left = self._in_flight.get(client, 1) - 1
+            if left > 0:
+                self._in_flight[client] = left
+            else:
+                self._in_flight.pop(client, None)
+        if not self._check_credentials(username, password):
+            return None
+        key = secrets.token_urlsafe(32)
+        with self._lock:
+            self._failures.pop(client, None)
+            self._logins[key] = username
+        return key
+
+    def log_in(self, client: str, username: str, password: str) -> str | None:
+        """A login key when the credentials are right, else None (and the next try waits longer); does not wait."""
+        if self.begin_attempt(client) is None:
+            return None
+        return self.end_attempt(client, username, password)
+
+    def _decayed_failures(self, client: str) -> int:
+        """The client's failure count after halving it once per half-life since it last halved (lock held)."""
+        count, since = self._failures.get(client, (0, 0.0))
+        if count == 0:
+            return 0
+        now = self._clock()
+        halvings = int((now - since) // FAILURE_HALF_LIFE_SECONDS)
+        if halvings > 0:
+            count >>= min(halvings, 63)
+            since += halvings * FAILURE_HALF_LIFE_SECONDS
+            if count == 0:
+                del self._failures[client]
+                return 0
+            self._failures[client] = (count, since)
+        return count
 
     def user_for(self, login_key: str | None) -> str | None:
         if not login_key:
             return None
         with self._lock:
             return self._logins.get(login_key)
+
+    # -- who a request comes from -------------------------------------------------------------------
+
+    def trust_proxies(self, networks: Iterable[str]) -> None:
+        """Believe the client address that a peer in ``networks`` (addresses or CIDR ranges) forwards."""
+        if isinstance(networks, str):
+            networks = [networks]
+        try:
+            self.trusted_proxies = tuple(ipaddress.ip_network(str(network), strict=False) for network in networks)
+        except ValueError as error:
+            raise ValueError(
+                f"trusted_proxies takes addresses or ranges such as '127.0.0.1' or '10.0.0.0/8': {error}"
+            ) from error
+
+    def client_address(self, peer: str | None, headers: Any) -> str:
+        """Who sent a request: ``peer`` unless it is a trusted proxy, then the address it forwarded.
+
+        ``X-Forwarded-For`` is read from the right, skipping hops we trust: the first other address is the one our
+        own proxy saw (entries to its left were written by the client and prove nothing). Without that header, a
+        trusted proxy's ``X-Real-IP`` counts. Anything unparsable leaves the peer's own address.
+        """
+        peer = peer or "?"
+        if not self._trusted(peer):
+            return peer
+        forwarded = (
+            headers.get_list("X-Forwarded-For")
+            if hasattr(headers, "get_list")
+            else [headers.get("X-Forwarded-For", "")]
+        )
+        for entry in reversed(",".join(forwarded).split(",")):
+            address = _address(entry)
+            if address is None:
+                break
+            if not self._trusted(address):
+                return address
+        real = _address(headers.get("X-Real-IP", ""))
+        return real if real is not None and not self._trusted(real) else peer
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted_proxies)
 
     # -- origins -----------------------------------------------------------------------------------
 
@@ -147,6 +255,13 @@ def _credential_checker(auth: Credentials) -> Callable[[str, str], bool]:
         return matched
 
     return check
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError:
+        return None
 
 
 def _check_frame_ancestors(sources: Sequence[str]) -> tuple[str, ...]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import threading
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-import tornado.httpserver
 import tornado.netutil
 import tornado.web
 import tornado.websocket
@@ -16,9 +15,11 @@ from tornado.ioloop import IOLoop
 
 from .._log import log, log_exception
 from .access import Access
-from .assets import Asset, bundle_assets, page_template, widget_modules
+from .assets import bundle_assets, widget_modules
+from .connections import DEFAULT_HEADER_TIMEOUT_SECONDS, CappedHTTPServer, default_max_connections
 from .frames import FrameError, decode_frame, encode_frame
-from .sessions import VisitorSession
+from .pages import BundleHandler, LoginHandler, PageHandler, WidgetModuleHandler, client_key
+from .sessions import VisitorSession, make_room
 
 if TYPE_CHECKING:
     from ..interface import Interface
@@ -28,11 +29,16 @@ __all__ = ["Server"]
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 DEFAULT_GRACE_SECONDS = 30.0
 DEFAULT_MAX_SESSIONS = 200
+DEFAULT_MAX_SESSIONS_PER_CLIENT = 10
+PING_SECONDS = 20.0  # a page whose connection died silently is noticed (and its session detached) within 2 pings
 
+# Close codes a page shows as text (js/host/main.js): 4000-4999 tell it not to reconnect.
 CLOSE_REFUSED = 4001
 CLOSE_SESSION_GONE = 4004
 CLOSE_FULL = 4008
+CLOSE_CLIENT_FULL = 4009
 CLOSE_STOPPED = 4010
+CLOSE_EXPIRED = 4011
 
 
 class Server:
@@ -48,6 +54,9 @@ class Server:
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
+        max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
+        max_connections: int | None = None,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
     ) -> None:
         self.interface = interface
         self.access = access
@@ -55,6 +64,12 @@ class Server:
         self.max_message_bytes = int(max_message_bytes)
         self.grace_seconds = float(grace_seconds)
         self.max_sessions = int(max_sessions)
+        self.max_sessions_per_client = int(max_sessions_per_client)
+        self.max_connections = int(max_connections) if max_connections is not None else default_max_connections()
+        self.header_timeout = float(header_timeout)
+        for name in ("max_sessions", "max_sessions_per_client", "max_connections", "header_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
         self.assets = bundle_assets()
         self.widget_modules = widget_modules()
         self.sessions: dict[str, VisitorSession] = {}
@@ -62,7 +77,7 @@ class Server:
         self._requested_port = port or 0
         self.port = 0
         self._loop: IOLoop | None = None
-        self._http: tornado.httpserver.HTTPServer | None = None
+        self._http: CappedHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
@@ -104,15 +119,26 @@ class Server:
             app = tornado.web.Application(
                 _routes(),
                 websocket_max_message_size=self.max_message_bytes * 2,
+                websocket_ping_interval=PING_SECONDS,
+                websocket_ping_timeout=PING_SECONDS,
                 compress_response=True,
                 xsrf_cookies=False,
                 nbshare_server=self,
                 log_function=_log_request,
             )
-            self._http = tornado.httpserver.HTTPServer(app, max_body_size=64 * 1024, xheaders=False)
+            self._http = CappedHTTPServer(
+                app,
+                max_connections=self.max_connections,
+                header_timeout=self.header_timeout,
+                body_timeout=self.header_timeout,
+                max_body_size=64 * 1024,
+                xheaders=False,  # the client's address is chosen by Access.client_address, from trusted proxies only
+            )
             self._http.add_sockets(sockets)
             self._loop = IOLoop.current()
             self._loop.call_later(min(self.grace_seconds, 5.0), self._sweep)
+            if self.access.expires_at is not None:
+                self._loop.call_later(max(0.0, self.access.expires_at - time.monotonic()), self._expire)
         except BaseException as error:
             self._start_error = error
             self._started.set()
@@ -135,6 +161,18 @@ class Server:
             self._loop.add_callback(self._loop.stop)
             done.set()
 
+    def _expire(self) -> None:
+        """At the link's expiry: every open page is told so and disconnected, and every session ends."""
+        remaining = (self.access.expires_at or 0.0) - time.monotonic()
+        if remaining > 0 and self._loop is not None:  # a timer that fired a hair early
+            self._loop.call_later(remaining + 0.01, self._expire)
+            return
+        for socket in list(self.sockets):
+            socket.close(CLOSE_EXPIRED, "this link has expired")
+        for session in list(self.sessions.values()):
+            session.close()
+        self.sessions.clear()
+
     def _sweep(self) -> None:
         """Close sessions whose page has been gone longer than the grace period."""
         now = time.monotonic()
@@ -154,134 +192,6 @@ def _routes() -> list[Any]:
         (r"/widgets/(.+)\.js", WidgetModuleHandler),
         (r"/ws", SessionSocket),
     ]
-
-
-class _Guarded(tornado.web.RequestHandler):
-    """Every route: security headers, expiry, the link token (from the URL once, then the cookie), the login."""
-
-    @property
-    def server(self) -> Server:
-        return self.application.settings["nbshare_server"]  # type: ignore[no-any-return]
-
-    @property
-    def access(self) -> Access:
-        return self.server.access
-
-    def set_default_headers(self) -> None:
-        self.set_header("Content-Security-Policy", self.server.access.content_security_policy())
-        self.set_header("X-Content-Type-Options", "nosniff")
-        # same-origin, not no-referrer: with no-referrer, Chromium sends "Origin: null" on the sign-in form's POST.
-        self.set_header("Referrer-Policy", "same-origin")
-        self.set_header("Cache-Control", "no-store")
-        if not self.server.access.frame_ancestors:
-            self.set_header("X-Frame-Options", "DENY")
-
-    def refusal(self, *, login: bool = True) -> tuple[int, str] | None:
-        access = self.access
-        return access.refusal(
-            self.get_cookie(access.cookie_name), self.get_cookie(access.login_cookie_name), login=login
-        )
-
-    def refuse_unless_allowed(self, *, login: bool = True) -> bool:
-        """Send the refusal and return True when this request may not proceed."""
-        refusal = self.refusal(login=login)
-        if refusal is not None:
-            self.send_error(refusal[0], reason=refusal[1])
-        return refusal is not None
-
-    def set_access_cookie(self, name: str, value: str) -> None:
-        # No Path: the browser scopes the cookie to the folder the page was served from, e.g. /proxy/8000.
-        # A page framed by an allowed site is a cross-site context: only SameSite=None (which needs HTTPS) reaches it.
-        https = self._is_https()
-        samesite = "None" if https and self.access.frame_ancestors else "Lax"
-        self.set_cookie(name, value, path=None, httponly=True, samesite=samesite, secure=https)  # type: ignore[arg-type]
-
-    def _is_https(self) -> bool:
-        return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"{status_code} {self._reason}\n")
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if not isinstance(value, tornado.web.HTTPError):
-            log_exception("the shared page's server", value)
-
-
-class PageHandler(_Guarded):
-    def get(self) -> None:
-        token = self.get_query_argument("token", None)
-        if token is not None:
-            if self.access.expired():
-                self.send_error(410, reason="This link has expired")
-            elif not self.access.token_matches(token):
-                self.send_error(403, reason="This link's access token is wrong")
-            else:
-                self.set_access_cookie(self.access.cookie_name, token)
-                self.redirect("./" if not self.access.needs_login else "./login", status=303)
-            return
-        refusal = self.refusal()
-        if refusal is not None and refusal[0] == 401:  # the link is right, only the sign-in is missing
-            self.redirect("./login", status=303)
-            return
-        if self.refuse_unless_allowed():
-            return
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page_template("page.html").replace("{title}", html.escape(self.server.title)))
-
-
-class LoginHandler(_Guarded):
-    def get(self) -> None:
-        if self.refuse_unless_allowed(login=False):
-            return
-        self._form("")
-
-    async def post(self) -> None:
-        if self.refuse_unless_allowed(login=False):
-            return
-        if not self.access.needs_login:
-            self.redirect("./", status=303)
-            return
-        if not self.access.origin_matches(self.request.headers.get("Origin", ""), self.request.headers):
-            self.send_error(403, reason="Sign-in from another site is refused")
-            return
-        client = self.request.remote_ip or "?"
-        await asyncio.sleep(self.access.failure_delay(client))
-        key = self.access.log_in(client, self.get_body_argument("username", ""), self.get_body_argument("password", ""))
-        if key is None:
-            self.set_status(401)
-            self._form("Wrong user name or password.")
-            return
-        self.set_access_cookie(self.access.login_cookie_name, key)
-        self.redirect("./", status=303)
-
-    def _form(self, message: str) -> None:
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        page = page_template("login.html").replace("{title}", html.escape(self.server.title))
-        self.finish(page.replace("{message}", html.escape(message)))
-
-
-class _AssetHandler(_Guarded):
-    def send_asset(self, asset: Asset | None) -> None:
-        if asset is None:
-            self.send_error(404, reason="Not found")
-            return
-        self.set_header("Content-Type", asset.content_type)
-        self.finish(asset.path.read_bytes())
-
-
-class BundleHandler(_AssetHandler):
-    def get(self, name: str) -> None:
-        if self.refuse_unless_allowed(login=name != "main.css"):
-            return
-        self.send_asset(self.server.assets.get(name))
-
-
-class WidgetModuleHandler(_AssetHandler):
-    def get(self, module: str) -> None:
-        if self.refuse_unless_allowed():
-            return
-        self.send_asset(self.server.widget_modules.get(module))
 
 
 class SessionSocket(tornado.websocket.WebSocketHandler):
@@ -307,22 +217,28 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
         self.set_nodelay(True)
         server = self.server
         resume = self.get_query_argument("session", None)
+        user = server.access.user_for(self.get_cookie(server.access.login_cookie_name))
         if resume is not None:
             session = server.sessions.get(resume)
             if session is None or session.closed:
                 self.close(CLOSE_SESSION_GONE, "this session has ended; reload the page")
                 return
-        elif len(server.sessions) >= server.max_sessions:
-            self.close(CLOSE_FULL, "too many visitors right now; try again later")
-            return
+            if session.user != user:  # a session id is no key to someone else's work
+                self.close(CLOSE_REFUSED, "this session belongs to another sign-in; reload the page")
+                return
         else:
-            user = server.access.user_for(self.get_cookie(server.access.login_cookie_name))
+            client = client_key(self)
+            refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client)
+            if refusal is not None:
+                self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
+                return
             try:
                 session = VisitorSession(server.interface, server.schedule, user)
             except Exception as error:
                 log_exception("building a visitor's interface", error)
                 self.close(1011, "the interface could not be built; see the notebook's log")
                 return
+            session.client = client
             server.sessions[session.id] = session
         self.session = session
         server.sockets.add(self)
@@ -331,11 +247,13 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
         if resume is None:
             session.send_control("nbshare_display", model_id=session.root_model_id)
 
-    def on_message(self, frame: str | bytes) -> None:
+    def on_message(self, frame: str | bytes) -> Awaitable[None] | None:
         session = self.session
         if session is None:
-            return
-        message_id = None
+            return None
+        if self.server.access.expired():
+            self.close(CLOSE_EXPIRED, "this link has expired")
+            return None
         try:
             if len(frame) > self.server.max_message_bytes:
                 raise FrameError(
@@ -343,16 +261,12 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                     f"{self.server.max_message_bytes / 1048576:.1f} MB"
                 )
             message, buffers = decode_frame(frame if isinstance(frame, bytes) else frame.encode())
-            message_id = message.get("msg_id")
-            session.handle(message, buffers)
         except Exception as error:
-            log(f"refused a message from visitor {session.id[:8]}: {error}")
-            session.send_control(
-                "nbshare_error", message=f"The page sent something the model's server refused: {error}"
-            )
-        finally:
-            if isinstance(message_id, str):
-                session.send_control("nbshare_ack", msg_id=message_id[:64])
+            session.refuse(error)
+            return None
+        # The session's worker checks and runs it, then answers (an error, an ack); this loop only reads frames.
+        # While too much waits there, the returned awaitable keeps tornado from reading this page's next frame.
+        return session.handle(message, buffers, len(frame))
 
     def on_close(self) -> None:
         self.server.sockets.discard(self)

@@ -7,21 +7,25 @@ after that (or when the server stops) its widgets are closed and leave the kerne
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .._log import log_exception
+from traitlets import TraitError
+
+from .._log import log_exception, visitor_text
 from .._routing import CommSession, session_scope
 from .frames import encode_frame
-from .guard import check_page_message
+from .guard import check_page_message, resend_refused_state
+from .worker import SessionWorker
 
 if TYPE_CHECKING:
     from ..interface import Interface
     from ..ui.view import InterfaceView
 
-__all__ = ["VisitorSession"]
+__all__ = ["VisitorSession", "make_room"]
 
 MAX_BACKLOG_BYTES = 64 * 1024 * 1024
+MAX_REASON_CHARS = 1000
 
 
 class VisitorSession:
@@ -41,6 +45,9 @@ class VisitorSession:
         self._backlog_bytes = 0
         self.closed = False
         self.detached_at: float | None = None
+        self.client: str | None = None
+        """Who opened it (a sign-in, a browser's cookie or an address): sessions are capped per client."""
+        self._worker = SessionWorker(f"nbshare-visitor-{self.id}")
         with session_scope(self.comms):
             self.view: InterfaceView = interface.view()
         self._interface = interface
@@ -70,20 +77,60 @@ class VisitorSession:
     def send_control(self, msg_type: str, **content: Any) -> None:
         self._send({"msg_type": msg_type, "content": content}, [])
 
-    def handle(self, message: dict[str, Any], buffers: list[bytes]) -> None:
-        """A message from the page; raises ValueError (or a trait error) when it is refused."""
+    def handle(self, message: dict[str, Any], buffers: list[bytes], size: int = 0) -> Awaitable[None] | None:
+        """Hand a message from the page (``size`` bytes on the wire) to this session's worker; returns at once.
+
+        The worker checks it (:func:`check_page_message`), runs it, and answers the page: an ``nbshare_error`` when
+        it was refused or its handler failed (the kernel log gets a rate-limited line), then ``nbshare_ack`` with its
+        ``msg_id``. Returns an awaitable while too much waits for the worker: read nothing more from the page until
+        it resolves.
+        """
+        return self._worker.submit(lambda: self._run_message(message, buffers), size)
+
+    def refuse(self, error: Exception) -> None:
+        """Tell the page (and the log, rate-limited) that a frame it sent was refused before it could be read."""
+        self._worker.submit(lambda: self._report(error, refused=True))
+
+    def _run_message(self, message: dict[str, Any], buffers: list[bytes]) -> None:
         from ipywidgets.widgets.widget import _instances
 
-        content = message.get("content")
-        if message.get("msg_type") == "comm_msg" and isinstance(content, dict):
-            comm = self.comms.manager.get_comm(str(content.get("comm_id")))
-            check_page_message(_instances.get(comm.comm_id) if comm is not None else None, content.get("data"))
-        self.comms.handle(message, buffers)
+        message_id = message.get("msg_id")
+        try:
+            content = message.get("content")
+            if message.get("msg_type") == "comm_msg" and isinstance(content, dict):
+                comm = self.comms.manager.get_comm(str(content.get("comm_id")))
+                widget = _instances.get(comm.comm_id) if comm is not None else None
+                try:
+                    check_page_message(widget, content.get("data"), buffers)
+                except (ValueError, TraitError):
+                    resend_refused_state(widget, content.get("data"))
+                    raise
+            self.comms.handle(message, buffers)
+        except (ValueError, TraitError) as error:  # a refusal, the guard's or a trait's: one line, no traceback
+            self._report(error, refused=True)
+        except Exception as error:  # a defect a visitor's message ran into: the traceback goes to the log only
+            self._report(error, refused=False)
+        finally:
+            if isinstance(message_id, str):
+                self.send_control("nbshare_ack", msg_id=message_id[:64])
+
+    def _report(self, error: Exception, *, refused: bool) -> None:
+        if refused:
+            reason = str(error)  # may quote what the page sent, which can be megabytes: cut for the page too
+            self.comms.log.warning(f"refused a message: {visitor_text(reason)}")
+            shown = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
+            self.comms.notify(f"The page sent something the model's server refused: {shown}")
+        else:
+            self.comms.log.exception(f"a message ran into {type(error).__name__}", error)
+            self.comms.notify(
+                f"Something went wrong handling that ({type(error).__name__}); it was logged for the researcher"
+            )
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        self._worker.close()
         try:
             self.view.close()  # the Interface forgets it
             self.comms.close()
@@ -111,3 +158,39 @@ class VisitorSession:
             return
         self._backlog.append(frame)
         self._backlog_bytes += len(frame)
+
+
+def make_room(
+    sessions: dict[str, VisitorSession], client: str, max_sessions: int, max_per_client: int
+) -> tuple[str, str] | None:
+    """Make room in ``sessions`` for a new session of ``client``, or say why there is none: ``("client", reason)``
+    when this client has its most, ``("server", reason)`` when the server has.
+
+    A client over its own cap, or a full server, first loses a session whose page has gone (the one gone longest):
+    a client that opened every slot and left frees them for the next visitor at once. Sessions with a page still
+    open are never taken; then the answer is a refusal, short enough for a websocket close reason.
+    """
+
+    def oldest_detached(candidates: list[VisitorSession]) -> VisitorSession | None:
+        detached = [session for session in candidates if session.detached_at is not None or session.closed]
+        return min(detached, key=lambda session: session.detached_at or 0.0, default=None)
+
+    def evict(session: VisitorSession) -> None:
+        sessions.pop(session.id, None)
+        session.close()
+
+    mine = [session for session in sessions.values() if session.client == client]
+    if len(mine) >= max_per_client:
+        victim = oldest_detached(mine)
+        if victim is None:
+            return "client", (
+                f"you have {len(mine)} pages of this link open, the most for one visitor "
+                "(max_sessions_per_client); close one"
+            )
+        evict(victim)
+    if len(sessions) >= max_sessions:
+        victim = oldest_detached(list(sessions.values()))
+        if victim is None:
+            return "server", f"this link has {len(sessions)} visitors, the most it takes (max_sessions); try later"
+        evict(victim)
+    return None

@@ -16,7 +16,7 @@ class ExplainControl(PageWidget):
 
     _esm = component_esm("explain.js")
 
-    page_writable: frozenset[str] = frozenset()  # the page only sends events
+    page_writable = frozenset()  # the page only sends events
 
     state = traitlets.Enum(["idle", "running", "done", "error", "cancelled"], "idle").tag(sync=True)
     """Where the latest explanation is."""

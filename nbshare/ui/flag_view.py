@@ -12,21 +12,28 @@ if TYPE_CHECKING:
     from .spec import Flagging
     from .view import InterfaceView
 
-__all__ = ["flag_view"]
+__all__ = ["MAX_OPTION_CHARS", "check_text", "flag_view"]
+
+MAX_OPTION_CHARS = 200
+"""The longest reason a flag may carry when the interface offers no ``flagging_options`` to choose from."""
 
 
 def flag_view(flagging: Flagging, view: InterfaceView, option: str | None, message: str) -> dict[str, Any]:
     """Store what ``view`` shows now (its inputs; its outputs once it has answered) as a flag.
 
-    Raises InputError for a message over the limit or a reason not offered, FlagError when the disk refuses.
+    Raises InputError for a message over the limit, a reason not offered (or over :data:`MAX_OPTION_CHARS` when
+    none are), text that is not valid Unicode, or an input beyond its own limits (the message Submit would give);
+    FlagError when the store refuses (over its size budget, or the disk).
     """
-    if not isinstance(message, str):
-        raise InputError("the flag message must be text")
-    if len(message) > flagging.max_message_chars:
-        raise InputError(f"the message is {len(message):,} characters; the limit is {flagging.max_message_chars:,}")
+    check_text(message, "the message", flagging.max_message_chars)
     options = flagging.options
-    if option is not None and options and option not in options:
-        raise InputError(f"unknown reason {option[:40]!r}; choose one of {', '.join(options)}")
+    if option is not None and options:
+        if option not in options:
+            raise InputError(f"unknown reason {str(option)[:40]!r}; choose one of {', '.join(options)}")
+    elif option is not None:
+        check_text(option, "the reason", MAX_OPTION_CHARS)
+    for component in view.inputs:
+        component.check_value(component.value)  # each input's own limits, as at Submit
     values = {c.label: {"role": "input", "value": c.to_stored(c.value)} for c in view.inputs}
     answered = view.answered_version is not None
     for component in view.outputs:
@@ -47,3 +54,19 @@ def flag_view(flagging: Flagging, view: InterfaceView, option: str | None, messa
         "nbshare_version": __version__,
     }
     return flagging.store().append(fields, values)
+
+
+def check_text(text: Any, what: str, max_chars: int) -> None:
+    """Raise InputError unless ``text`` is text of at most ``max_chars`` characters that can be stored (no lone
+    surrogate: a page's JSON can carry one, UTF-8 cannot)."""
+    if not isinstance(text, str):
+        raise InputError(f"{what} must be text")
+    if len(text) > max_chars:
+        raise InputError(f"{what} is {len(text):,} characters; the limit is {max_chars:,}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(
+            f"{what} contains a character that is not valid text (U+{ord(text[error.start]):04X} at position "
+            f"{error.start + 1}, half of a surrogate pair); remove it and flag again"
+        ) from None

@@ -71,6 +71,14 @@ class Contract:
         """The value shown after Clear."""
         return None
 
+    def check_value(self, value: Any) -> None:
+        """Raise InputError when ``value`` (as the component holds it) is beyond the component's limits, with the
+        message Submit would give; a flag asks before storing an input. Default: a value a page sets directly (text,
+        a number, a choice) goes through :meth:`preprocess`; an empty one passes; an uploaded one (an image, a clip,
+        a table, a file) was checked by its upload's handler, and its preprocess may write temporary files."""
+        if isinstance(value, str | int | float):
+            self.preprocess(value)
+
     def example_value(self) -> Any:
         """A valid wire value for this component."""
         return self.empty_value()

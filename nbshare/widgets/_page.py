@@ -1,5 +1,10 @@
 """The one door from a page into Python: widgets name their page events with ``@on_event``, and every message a page
-sends reaches its handler through :meth:`PageWidget._receive_page_event`, nowhere else."""
+sends reaches its handler through :meth:`PageWidget._receive_page_event`, nowhere else.
+
+On a shared page the door is reached on that visitor's own worker thread (``nbshare.server.worker``), never on the
+server's event loop, so a slow handler delays its own visitor only. What a handler raises goes to that visitor's page
+and (rate-limited) to the kernel log, never into the notebook.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import anywidget
 
 from .._errors import InputError
 from .._log import log_exception
+from .._routing import current_session
 
 __all__ = ["PageWidget", "on_event"]
 
@@ -34,6 +40,10 @@ class PageWidget(anywidget.AnyWidget):
     """An anywidget whose page events are dispatched by name to its ``@on_event`` methods."""
 
     _page_events: ClassVar[dict[str, tuple[str, bool]]] = {}
+
+    page_writable: ClassVar[frozenset[str]] = frozenset()
+    """The synced traits a page may set with an update (checked by the server's guard); none by default: a control
+    hears from its page through events only."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -63,7 +73,12 @@ class PageWidget(anywidget.AnyWidget):
         except InputError as error:
             self._refuse(str(error))
         except Exception as error:  # a defect must not reach the notebook: the log and the visitor's page
-            log_exception(f"{type(self).__name__} could not handle the page event {event!r}", error)
+            what = f"{type(self).__name__} could not handle the page event {event!r}"
+            session = current_session()
+            if session is not None:
+                session.log.exception(what, error)  # rate-limited: a page may send the same event in a loop
+            else:
+                log_exception(what, error)
             self._refuse(
                 f"Something went wrong handling that ({type(error).__name__}); it was logged for the researcher"
             )
@@ -76,6 +91,11 @@ class PageWidget(anywidget.AnyWidget):
         """Called before a handler runs (a component clears its message, so a repeated refusal shows again)."""
 
     def _refuse(self, message: str) -> None:
-        """Show ``message`` (why the page's event was refused) to that page."""
+        """Show ``message`` (why the page's event was refused) to that page: in the widget's own ``message`` when it
+        has one, else in the page's banner."""
         if self.has_trait("message"):
             self.message = message  # type: ignore[attr-defined]  # checked just above
+            return
+        session = current_session()
+        if session is not None:
+            session.notify(message)

@@ -336,8 +336,8 @@ def test_load_fifty_visitors_twenty_predictions_each_while_a_notebook_cell_stays
             return answers
 
         async def crowd() -> None:
-            cookie = await token_cookie(url)
-            results.extend(await asyncio.gather(*(visitor(n, cookie) for n in range(50))))
+            cookies = [await token_cookie(url) for _ in range(50)]  # 50 browsers: sessions are capped per client
+            results.extend(await asyncio.gather(*(visitor(n, cookies[n]) for n in range(50))))
 
         started = time.perf_counter()
         load = threading.Thread(target=lambda: run(crowd()))

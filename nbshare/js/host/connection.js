@@ -3,6 +3,18 @@ import { decodeFrame, encodeFrame } from './frames.js';
 
 const RETRY_MS = 1000;
 
+// Close codes the server ends a page with (nbshare/server/app.py), as the sentence the page shows.
+const CLOSED_BECAUSE = {
+  4010: 'The owner of this link has closed it; the model is no longer reachable from this page.',
+  4011: 'This link has expired. Ask the person who shared it for a new one.',
+};
+
+/** What to tell the visitor when the server closed their connection with `code` (4000-4999) and `reason`. */
+export function closeText(code, reason) {
+  if (CLOSED_BECAUSE[code]) return CLOSED_BECAUSE[code];
+  return reason ? `This page was refused by the server: ${reason}` : 'This page was refused by the server.';
+}
+
 export class Connection {
   constructor({ onMessage, onStatus }) {
     this.onMessage = onMessage;
@@ -68,7 +80,7 @@ export class Connection {
   _closed(event) {
     // 4000-4999: the server refused (bad token, bad origin, session gone, link closed): retrying cannot help.
     if (event.code >= 4000 && event.code < 5000) {
-      this.onStatus('refused', event.reason);
+      this.onStatus('refused', closeText(event.code, event.reason));
       return;
     }
     if (this.giveUpAt === Infinity) this.giveUpAt = Date.now() + (this.graceMs ?? 0);

@@ -9,7 +9,6 @@ const banner = document.getElementById('nbshare-banner');
 const STATUS_TEXT = {
   reconnecting: 'Connection lost; reconnecting…',
   lost: 'The connection to the model was lost. Reload the page to start again.',
-  refused: 'This page was refused by the server',
 };
 
 function showBanner(text) {
@@ -23,9 +22,10 @@ const connection = new Connection({
     else if (message.msg_type === 'nbshare_error') showBanner(message.content.message);
     else manager.receive(message, buffers);
   },
-  onStatus: (status, reason) => {
+  onStatus: (status, text) => {
+    // 'refused' comes with its whole sentence (an expired or closed link, a full server: connection.js closeText).
     if (status === 'connected') showBanner('');
-    else showBanner(reason ? `${STATUS_TEXT[status]}: ${reason}` : STATUS_TEXT[status]);
+    else showBanner(status === 'refused' ? text : STATUS_TEXT[status]);
   },
 });
 const manager = new PageManager(connection);

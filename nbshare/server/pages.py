@@ -1,0 +1,186 @@
+"""The plain HTTP routes of the shared page: the page itself, the sign-in form, the bundle and widget modules."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+
+from .._log import log_exception
+from .access import Access
+from .assets import Asset, page_template
+
+if TYPE_CHECKING:
+    from .app import Server
+
+__all__ = ["BundleHandler", "LoginHandler", "PageHandler", "WidgetModuleHandler", "client_key"]
+
+
+class _Guarded(tornado.web.RequestHandler):
+    """Every route: security headers, expiry, the link token (from the URL once, then the cookie), the login."""
+
+    @property
+    def server(self) -> Server:
+        return self.application.settings["nbshare_server"]  # type: ignore[no-any-return]
+
+    @property
+    def access(self) -> Access:
+        return self.server.access
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", self.server.access.content_security_policy())
+        self.set_header("X-Content-Type-Options", "nosniff")
+        # same-origin, not no-referrer: with no-referrer, Chromium sends "Origin: null" on the sign-in form's POST.
+        self.set_header("Referrer-Policy", "same-origin")
+        self.set_header("Cache-Control", "no-store")
+        if not self.server.access.frame_ancestors:
+            self.set_header("X-Frame-Options", "DENY")
+
+    def refusal(self, *, login: bool = True) -> tuple[int, str] | None:
+        access = self.access
+        return access.refusal(
+            self.get_cookie(access.cookie_name), self.get_cookie(access.login_cookie_name), login=login
+        )
+
+    def refuse_unless_allowed(self, *, login: bool = True) -> bool:
+        """Send the refusal and return True when this request may not proceed."""
+        refusal = self.refusal(login=login)
+        if refusal is not None:
+            self.send_error(refusal[0], reason=refusal[1])
+        return refusal is not None
+
+    def set_access_cookie(self, name: str, value: str) -> None:
+        # No Path: the browser scopes the cookie to the folder the page was served from, e.g. /proxy/8000.
+        # A page framed by an allowed site is a cross-site context: only SameSite=None (which needs HTTPS) reaches it.
+        https = self._is_https()
+        samesite = "None" if https and self.access.frame_ancestors else "Lax"
+        self.set_cookie(name, value, path=None, httponly=True, samesite=samesite, secure=https)  # type: ignore[arg-type]
+
+    def give_client_cookie(self) -> None:
+        """A browser without a client id gets one: its sessions are counted under it."""
+        if client_cookie(self) is None:
+            self.set_access_cookie(self.access.client_cookie_name, secrets.token_urlsafe(16))
+
+    def _is_https(self) -> bool:
+        return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {self._reason}\n")
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, tornado.web.HTTPError):
+            log_exception("the shared page's server", value)
+
+
+def client_cookie(handler: tornado.web.RequestHandler) -> str | None:
+    access: Access = handler.application.settings["nbshare_server"].access
+    value = handler.get_cookie(access.client_cookie_name)
+    if value and 16 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum():
+        return value
+    return None
+
+
+def client_key(handler: tornado.web.RequestHandler) -> str:
+    """Whom a request's sessions count against: its sign-in when the link has one, else its browser's client
+    cookie, else its address (see :meth:`Access.client_address`)."""
+    access: Access = handler.application.settings["nbshare_server"].access
+    login = handler.get_cookie(access.login_cookie_name)
+    if access.needs_login and login and access.user_for(login) is not None:
+        return "sign-in " + hashlib.sha256(login.encode()).hexdigest()[:32]
+    cookie = client_cookie(handler)
+    if cookie is not None:
+        return "browser " + cookie
+    return "address " + access.client_address(handler.request.remote_ip, handler.request.headers)
+
+
+class PageHandler(_Guarded):
+    def get(self) -> None:
+        token = self.get_query_argument("token", None)
+        if token is not None:
+            if self.access.expired():
+                self.send_error(410, reason="This link has expired")
+            elif not self.access.token_matches(token):
+                self.send_error(403, reason="This link's access token is wrong")
+            else:
+                self.set_access_cookie(self.access.cookie_name, token)
+                self.give_client_cookie()
+                self.redirect("./" if not self.access.needs_login else "./login", status=303)
+            return
+        refusal = self.refusal()
+        if refusal is not None and refusal[0] == 401:  # the link is right, only the sign-in is missing
+            self.redirect("./login", status=303)
+            return
+        if self.refuse_unless_allowed():
+            return
+        self.give_client_cookie()
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page_template("page.html").replace("{title}", html.escape(self.server.title)))
+
+
+class LoginHandler(_Guarded):
+    def get(self) -> None:
+        if self.refuse_unless_allowed(login=False):
+            return
+        self._form("")
+
+    async def post(self) -> None:
+        if self.refuse_unless_allowed(login=False):
+            return
+        if not self.access.needs_login:
+            self.redirect("./", status=303)
+            return
+        if not self.access.origin_matches(self.request.headers.get("Origin", ""), self.request.headers):
+            self.send_error(403, reason="Sign-in from another site is refused")
+            return
+        client = self.access.client_address(self.request.remote_ip, self.request.headers)
+        delay = self.access.begin_attempt(client)  # counted before it waits: parallel guesses wait in turn
+        if delay is None:
+            self.set_status(429)
+            self.set_header("Retry-After", "8")
+            self._form("Too many sign-in attempts at once; wait a few seconds and try again.")
+            return
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            key = self.access.end_attempt(
+                client, self.get_body_argument("username", ""), self.get_body_argument("password", "")
+            )
+        if key is None:
+            self.set_status(401)
+            self._form("Wrong user name or password.")
+            return
+        self.set_access_cookie(self.access.login_cookie_name, key)
+        self.redirect("./", status=303)
+
+    def _form(self, message: str) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        page = page_template("login.html").replace("{title}", html.escape(self.server.title))
+        self.finish(page.replace("{message}", html.escape(message)))
+
+
+class _AssetHandler(_Guarded):
+    def send_asset(self, asset: Asset | None) -> None:
+        if asset is None:
+            self.send_error(404, reason="Not found")
+            return
+        self.set_header("Content-Type", asset.content_type)
+        self.finish(asset.path.read_bytes())
+
+
+class BundleHandler(_AssetHandler):
+    def get(self, name: str) -> None:
+        if self.refuse_unless_allowed(login=name != "main.css"):
+            return
+        self.send_asset(self.server.assets.get(name))
+
+
+class WidgetModuleHandler(_AssetHandler):
+    def get(self, module: str) -> None:
+        if self.refuse_unless_allowed():
+            return
+        self.send_asset(self.server.widget_modules.get(module))
