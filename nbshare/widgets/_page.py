@@ -8,6 +8,8 @@ and (rate-limited) to the kernel log, never into the notebook.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -22,15 +24,22 @@ __all__ = ["PageWidget", "on_event"]
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
-def on_event(name: str, *, outputs: bool = False) -> Callable[[Handler], Handler]:
+_HEAVY_LANE = threading.Lock()
+"""Visitors' heavy handlers (decoding, replaying, rasterising) take turns in this one lane, whichever session sent
+them, so they use at most about one core: the server's loop, small messages, the model's queue and the notebook's own
+cells keep the rest. The notebook's own events (no session) never wait for it."""
+
+
+def on_event(name: str, *, outputs: bool = False, heavy: bool = False) -> Callable[[Handler], Handler]:
     """Mark a method ``(self, content, buffers)`` as the handler of the page event ``{"event": name, ...}``.
 
     Events reach a component's handler only while it is an input (``interactive``), unless ``outputs=True`` (a
     download or playback an output offers too). An :class:`InputError` the handler raises is shown on that page.
+    ``heavy=True`` for handlers that decode, replay or rasterise: on a shared page they take turns in one lane.
     """
 
     def mark(method: Handler) -> Handler:
-        method._nbshare_page_event = (name, outputs)  # type: ignore[attr-defined]  # read by __init_subclass__
+        method._nbshare_page_event = (name, outputs, heavy)  # type: ignore[attr-defined]  # read by __init_subclass__
         return method
 
     return mark
@@ -39,7 +48,7 @@ def on_event(name: str, *, outputs: bool = False) -> Callable[[Handler], Handler
 class PageWidget(anywidget.AnyWidget):
     """An anywidget whose page events are dispatched by name to its ``@on_event`` methods."""
 
-    _page_events: ClassVar[dict[str, tuple[str, bool]]] = {}
+    _page_events: ClassVar[dict[str, tuple[str, bool, bool]]] = {}
 
     page_writable: ClassVar[frozenset[str]] = frozenset()
     """The synced traits a page may set with an update (checked by the server's guard); none by default: a control
@@ -47,12 +56,12 @@ class PageWidget(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        events: dict[str, tuple[str, bool]] = {}
+        events: dict[str, tuple[str, bool, bool]] = {}
         for klass in reversed(cls.__mro__):
             for attribute, member in vars(klass).items():
                 marked = getattr(member, "_nbshare_page_event", None)
                 if marked is not None:
-                    events[marked[0]] = (attribute, marked[1])
+                    events[marked[0]] = (attribute, marked[1], marked[2])
         cls._page_events = events
 
     def __init__(self, **kwargs: Any) -> None:
@@ -64,12 +73,14 @@ class PageWidget(anywidget.AnyWidget):
         handler = self._page_events.get(event) if isinstance(event, str) else None
         if handler is None:
             return  # not an event of this widget: nothing to do, nothing to say
-        attribute, for_outputs = handler
+        attribute, for_outputs, heavy = handler
         if not self._accepts_page_event(for_outputs):
             return
         self._page_event_starts(for_outputs)
+        lane = _HEAVY_LANE if heavy and current_session() is not None else contextlib.nullcontext()
         try:
-            getattr(self, attribute)(content, list(buffers or []))
+            with lane:
+                getattr(self, attribute)(content, list(buffers or []))
         except InputError as error:
             self._refuse(str(error))
         except Exception as error:  # a defect must not reach the notebook: the log and the visitor's page

@@ -125,7 +125,7 @@ class Audio(EditedComponent):
             return int(self.max_upload_bytes)
         return math.ceil(self.max_duration * BYTES_PER_SECOND)
 
-    @on_event("upload")
+    @on_event("upload", heavy=True)
     def _receive_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
         name = str(content.get("name") or "audio")[:200] if content.get("part") == 0 else "The recording"
         done = self._parts.receive(
@@ -169,7 +169,7 @@ class Audio(EditedComponent):
         self._parts.drop()  # an unfinished upload is not kept for a page that is gone
         super().close()
 
-    @on_event("edit")
+    @on_event("edit", heavy=True)
     def _receive_edit(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         edit = content.get("edit")
         if self.value is None or self._samples is None:
@@ -187,7 +187,7 @@ class Audio(EditedComponent):
             return f"The clip has {self.max_noise} noise additions in effect, the most it takes", "max_noise"
         return None
 
-    @on_event("fetch", outputs=True)  # playback and download work for outputs too
+    @on_event("fetch", outputs=True, heavy=True)  # playback and download work for outputs too
     def _send_playback(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
         if self.value is None or self._samples is None:
             return

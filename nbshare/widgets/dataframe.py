@@ -138,7 +138,7 @@ class Dataframe(Component):
         super()._refuse(message)
         self.send_state("cells")  # the page changed its copy first: put it back as Python has it
 
-    @on_event("set")
+    @on_event("set", heavy=True)
     def _set_block(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         row: Any = content.get("row")
         column: Any = content.get("column")

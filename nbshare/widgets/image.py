@@ -237,7 +237,7 @@ class Image(EditedComponent):
     def _dismiss(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
         """The visitor closed the message (the door cleared it)."""
 
-    @on_event("upload")
+    @on_event("upload", heavy=True)
     def _receive_upload(self, content: dict[str, Any], buffers: list[Any]) -> None:
         name = str(content.get("name") or "")[:200]
         if not buffers:
@@ -252,7 +252,7 @@ class Image(EditedComponent):
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
         self.value = EditedImage(pixels, (), name)
 
-    @on_event("edit")
+    @on_event("edit", heavy=True)
     def _receive_edit(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         edit = content.get("edit")
         if self.value is None or self._shown_state is None:
