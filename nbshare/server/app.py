@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from collections.abc import Awaitable
@@ -74,6 +75,9 @@ class Server:
         self.widget_modules = widget_modules()
         self.sessions: dict[str, VisitorSession] = {}
         self.sockets: set[SessionSocket] = set()
+        # New visitors' widget trees are built off the loop, one at a time (taking a place and building it together).
+        self.builder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="nbshare-build")
+        self.building: asyncio.Lock | None = None
         self._requested_port = port or 0
         self.port = 0
         self._loop: IOLoop | None = None
@@ -156,6 +160,7 @@ class Server:
             for session in list(self.sessions.values()):
                 session.close()
             self.sessions.clear()
+            self.builder.shutdown(wait=False)
         finally:
             assert self._loop is not None
             self._loop.add_callback(self._loop.stop)
@@ -212,7 +217,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
     def check_origin(self, origin: str) -> bool:
         return self.server.access.origin_matches(origin, self.request.headers)
 
-    def open(self) -> None:
+    async def open(self) -> None:
         # Small frames (an answer, a status change) must not wait for Nagle's algorithm: it cost 40 ms per answer.
         self.set_nodelay(True)
         server = self.server
@@ -228,18 +233,26 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 return
         else:
             client = client_key(self)
-            refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client)
-            if refusal is not None:
-                self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
+            if server.building is None:
+                server.building = asyncio.Lock()
+            async with server.building:  # a place is counted and filled before the next visitor asks for one
+                refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client)
+                if refusal is not None:
+                    self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
+                    return
+                try:  # building the widgets is a visitor's work too: off the loop, which keeps serving the others
+                    session = await IOLoop.current().run_in_executor(
+                        server.builder, lambda: VisitorSession(server.interface, server.schedule, user)
+                    )
+                except Exception as error:
+                    log_exception("building a visitor's interface", error)
+                    self.close(1011, "the interface could not be built; see the notebook's log")
+                    return
+                session.client = client
+                server.sessions[session.id] = session
+            if self.ws_connection is None:  # the page left while its tree was being built
+                session.detach(time.monotonic())
                 return
-            try:
-                session = VisitorSession(server.interface, server.schedule, user)
-            except Exception as error:
-                log_exception("building a visitor's interface", error)
-                self.close(1011, "the interface could not be built; see the notebook's log")
-                return
-            session.client = client
-            server.sessions[session.id] = session
         self.session = session
         server.sockets.add(self)
         session.attach(self)

@@ -22,6 +22,22 @@ __all__ = ["SessionWorker"]
 IDLE_SECONDS = 30.0
 MAX_WAITING_BYTES = 64 * 1024 * 1024
 MAX_WAITING_MESSAGES = 1000
+MAX_TOTAL_WAITING_BYTES = 256 * 1024 * 1024
+"""Bytes waiting in every session's worker together: past it, each page with something still waiting is paused until
+its own worker catches up, so many sessions (each under its own budget) cannot pile up the kernel's memory."""
+
+_total_lock = threading.Lock()
+_total_waiting = [0]
+
+
+def total_waiting_bytes() -> int:
+    """Bytes of visitors' messages waiting in every session's worker now."""
+    return _total_waiting[0]
+
+
+def _add_total(size: int) -> None:
+    with _total_lock:
+        _total_waiting[0] += size
 
 
 class SessionWorker:
@@ -59,6 +75,7 @@ class SessionWorker:
                 return None
             self._jobs.append((job, size))
             self._waiting_bytes += size
+            _add_total(size)
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self.thread.start()
@@ -79,6 +96,7 @@ class SessionWorker:
         with self._wakeup:
             self._closed = True
             self._jobs.clear()
+            _add_total(-self._waiting_bytes)
             self._waiting_bytes = 0
             self._wakeup.notify()
             self._resume()
@@ -88,7 +106,8 @@ class SessionWorker:
         return self._closed
 
     def _over_budget(self) -> bool:
-        return self._waiting_bytes > self.max_waiting_bytes or len(self._jobs) > self.max_waiting_messages
+        crowded = total_waiting_bytes() > MAX_TOTAL_WAITING_BYTES and self._waiting_bytes > 0
+        return crowded or self._waiting_bytes > self.max_waiting_bytes or len(self._jobs) > self.max_waiting_messages
 
     def _run(self) -> None:
         while True:
@@ -100,6 +119,7 @@ class SessionWorker:
                     return
                 job, size = self._jobs.popleft()
                 self._waiting_bytes -= size
+                _add_total(-size)
                 if self._paused and not self._over_budget():
                     self._resume()
             try:

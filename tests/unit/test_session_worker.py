@@ -59,3 +59,25 @@ def test_closing_drops_what_waits_and_ends_the_thread_once_the_running_job_retur
     thread.join(10)
     assert not thread.is_alive() and ran == ["running"]
     assert worker.submit(lambda: ran.append("after")) is None and worker.thread is None
+
+
+def test_many_sessions_each_under_its_own_budget_are_paused_together_past_the_total(monkeypatch) -> None:
+    from nbshare.server import worker as module
+
+    monkeypatch.setattr(module, "MAX_TOTAL_WAITING_BYTES", 3000)
+    release = threading.Event()
+    workers = [SessionWorker(f"nbshare-visitor-test-total-{n}", max_waiting_bytes=10_000) for n in range(5)]
+
+    async def pages() -> list[bool]:
+        paused = []
+        for worker in workers:
+            worker.submit(lambda: release.wait(10))  # each worker busy, so what follows waits
+            paused.append(worker.submit(lambda: None, size=1000) is not None)  # 1,000 each: under its own 10,000
+        release.set()
+        return paused
+
+    paused = asyncio.run(pages())
+    assert paused == [False, False, False, True, True]  # past 3,000 in all, the next pages wait for their own workers
+    for worker in workers:
+        worker.close()
+    assert module.total_waiting_bytes() == 0
