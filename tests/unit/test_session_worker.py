@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from page_client import run
+
 from nbshare.server.worker import SessionWorker
 
 
@@ -39,7 +41,7 @@ def test_a_page_that_sends_faster_than_its_handlers_run_is_paused_not_queued_wit
         await asyncio.wait_for(big, 10)  # resolves once the jobs drained below the budget
         return paused
 
-    paused = asyncio.run(page())
+    paused = run(page())  # on a thread of its own: a browser test may hold this thread's event loop
     assert paused == [False] * 5 + [True] * 3  # the sixth waiting job is one too many
     worker.close()
     assert ran[:8] == list(range(8))
@@ -76,7 +78,7 @@ def test_many_sessions_each_under_its_own_budget_are_paused_together_past_the_to
         release.set()
         return paused
 
-    paused = asyncio.run(pages())
+    paused = run(pages())
     assert paused == [False, False, False, True, True]  # past 3,000 in all, the next pages wait for their own workers
     for worker in workers:
         worker.close()
