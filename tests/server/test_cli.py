@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from page_client import PageClient, fetch, run, token_cookie
 
 from harness import REPO
+from page_client import PageClient, fetch, run, token_cookie
 
 
 def serve(args: list[str], cwd: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:

@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from page_client import PageClient, run, token_cookie
 
 import nbshare
 from nbshare.flagging import FlagError, FlagStore
 from nbshare.values.stored import JsonValue, as_stored
+
+from page_client import PageClient, run, token_cookie
 
 
 def echo(text: str) -> str:

@@ -6,9 +6,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from page_client import PageClient, run, token_cookie
 
 import nbshare
+
+from page_client import PageClient, run, token_cookie
 
 GATES = {name: threading.Event() for name in ("hang", "slow")}
 CALLS: list[str] = []

@@ -10,9 +10,10 @@ from typing import Any
 
 import ipywidgets
 import pytest
-from page_client import PageClient, run, token_cookie
 
 import nbshare
+
+from page_client import PageClient, run, token_cookie
 
 seen: list[tuple[Any, ...]] = []
 

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from page_client import PageClient, fetch, run, token_cookie
 
 import nbshare
 from nbshare.server.access import Access
+
+from page_client import PageClient, fetch, run, token_cookie
 
 
 def shout(text: str) -> str:

@@ -6,9 +6,9 @@ import asyncio
 import threading
 from typing import Any
 
-from page_client import PageClient, run, token_cookie
-
 import nbshare
+
+from page_client import PageClient, run, token_cookie
 
 
 class SlowToBuild(nbshare.Textbox):

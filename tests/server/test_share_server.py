@@ -10,10 +10,11 @@ from typing import Any
 
 import ipywidgets
 import pytest
-from page_client import PageClient, fetch, run, token_cookie
 
 import nbshare
 from nbshare.server.frames import encode_frame
+
+from page_client import PageClient, fetch, run, token_cookie
 
 
 def shout(text: str) -> str:

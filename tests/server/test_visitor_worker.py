@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from page_client import PageClient, run, token_cookie
 
 import nbshare
 from nbshare.widgets._component import InputError, on_event
+
+from page_client import PageClient, run, token_cookie
 
 
 class SlowBox(nbshare.Textbox):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -13,13 +12,7 @@ import pytest
 import nbshare
 from nbshare.runtime.queue import InferenceQueue, ModelStuck, ModelTimeout, RequestCancelled
 
-
-def until(condition: Callable[[], Any], within: float = 10) -> None:
-    """Wait for ``condition`` (a generous bound, never a measure of speed)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not become true"
-        time.sleep(0.005)
+from waiting import until
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from page_client import run
-
 from nbshare.server.worker import SessionWorker
+
+from page_client import run
 
 
 def test_jobs_run_in_order_one_at_a_time_off_the_submitting_thread() -> None:

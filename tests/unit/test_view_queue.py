@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,13 +11,7 @@ import pytest
 import nbshare
 from nbshare.ui.view import InterfaceView
 
-
-def until(condition: Callable[[], Any], within: float = 10) -> None:
-    """Wait for ``condition`` (a generous bound, never a measure of speed)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not become true"
-        time.sleep(0.005)
+from waiting import until
 
 
 @pytest.fixture
