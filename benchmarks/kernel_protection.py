@@ -28,15 +28,15 @@ from PIL import Image as PILImage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from page_client import PageClient, run, token_cookie
-
 from harness import KernelProbe
+from page_client import PageClient, run, token_cookie
 
 SETUP = """
 import nbshare, numpy as np, time
 image_link = nbshare.Interface(lambda image: {"bright": float(np.asarray(image).mean() / 255), "dark": 0.5}, "image",
-                               "label", title="image").launch(inline=False)
-text_link = nbshare.Interface(lambda text: text.upper(), "text", "text", title="text").launch(inline=False)
+                               "label", title="image").launch(inline=False, max_sessions_per_address=1000)
+text_link = nbshare.Interface(lambda text: text.upper(), "text", "text", title="text").launch(
+    inline=False, max_sessions_per_address=1000)
 """
 RSS = "int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1]) * 1024"
 

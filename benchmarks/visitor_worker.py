@@ -20,10 +20,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from page_client import PageClient, token_cookie
-
 import nbshare
 from nbshare.widgets._component import on_event
+
+from page_client import PageClient, token_cookie
 
 RELEASE = threading.Event()
 

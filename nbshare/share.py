@@ -23,6 +23,7 @@ from .server.app import (
     DEFAULT_GRACE_SECONDS,
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_SESSIONS_PER_ADDRESS,
     DEFAULT_MAX_SESSIONS_PER_CLIENT,
     Server,
 )
@@ -114,6 +115,7 @@ def launch(
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
+    max_sessions_per_address: int = DEFAULT_MAX_SESSIONS_PER_ADDRESS,
     max_connections: int | None = None,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
     trusted_proxies: Iterable[str] | None = None,
@@ -121,7 +123,8 @@ def launch(
     """Serve ``interface`` as a standalone page; see :meth:`Interface.launch` for the options.
 
     Budgets: ``max_sessions`` visitors' sessions in all, ``max_sessions_per_client`` per sign-in (with ``auth``) or
-    per browser; ``max_connections`` open HTTP connections (default: half the file descriptors, at most 1024);
+    per browser (a client id this server signed), ``max_sessions_per_address`` per client address;
+    ``max_connections`` open HTTP connections (default: half the file descriptors, at most 1024);
     ``header_timeout`` seconds for a request's headers (and for an idle connection). ``trusted_proxies``: addresses
     or ranges whose forwarded client address (X-Forwarded-For, X-Real-IP) is believed, for sign-in throttling and
     per-client counting; by default the loopback addresses when a proxy or ngrok link is made, else none.
@@ -137,6 +140,7 @@ def launch(
         grace_seconds=grace_seconds,
         max_sessions=max_sessions,
         max_sessions_per_client=max_sessions_per_client,
+        max_sessions_per_address=max_sessions_per_address,
         max_connections=max_connections,
         header_timeout=header_timeout,
     )

@@ -49,6 +49,7 @@ class Access:
     ) -> None:
         self.token = token or secrets.token_urlsafe(32)
         self.server_id = secrets.token_hex(4)
+        self._client_key = secrets.token_bytes(32)
         self._check_credentials = _credential_checker(auth) if auth is not None else None
         if expires_in is not None and not expires_in > 0:
             raise ValueError(f"expires_in must be a positive number of seconds, got {expires_in!r}")
@@ -159,6 +160,21 @@ class Access:
                 return 0
             self._failures[client] = (count, since)
         return count
+
+    def new_client_id(self) -> str:
+        """A browser's client id, signed by this server: a made-up one counts for nothing."""
+        client = secrets.token_urlsafe(16)
+        return f"{client}.{self._client_signature(client)}"
+
+    def client_id(self, cookie: str | None) -> str | None:
+        """The client id in ``cookie`` when this server signed it, else None."""
+        if not cookie or len(cookie) > 100 or cookie.count(".") != 1:
+            return None
+        client, signature = cookie.split(".")
+        return client if hmac.compare_digest(signature, self._client_signature(client)) else None
+
+    def _client_signature(self, client: str) -> str:
+        return hmac.new(self._client_key, client.encode(), "sha256").hexdigest()[:32]
 
     def user_for(self, login_key: str | None) -> str | None:
         if not login_key:

@@ -19,7 +19,7 @@ from .access import Access
 from .assets import bundle_assets, widget_modules
 from .connections import DEFAULT_HEADER_TIMEOUT_SECONDS, CappedHTTPServer, default_max_connections
 from .frames import FrameError, decode_frame, encode_frame
-from .pages import BundleHandler, LoginHandler, PageHandler, WidgetModuleHandler, client_key
+from .pages import BundleHandler, LoginHandler, PageHandler, WidgetModuleHandler, client_address, client_key
 from .sessions import VisitorSession, make_room
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 DEFAULT_GRACE_SECONDS = 30.0
 DEFAULT_MAX_SESSIONS = 200
 DEFAULT_MAX_SESSIONS_PER_CLIENT = 10
+DEFAULT_MAX_SESSIONS_PER_ADDRESS = 50
 PING_SECONDS = 20.0  # a page whose connection died silently is noticed (and its session detached) within 2 pings
 
 # Close codes a page shows as text (js/host/main.js): 4000-4999 tell it not to reconnect.
@@ -58,6 +59,7 @@ class Server:
         max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
         max_connections: int | None = None,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
+        max_sessions_per_address: int = DEFAULT_MAX_SESSIONS_PER_ADDRESS,
     ) -> None:
         self.interface = interface
         self.access = access
@@ -66,9 +68,11 @@ class Server:
         self.grace_seconds = float(grace_seconds)
         self.max_sessions = int(max_sessions)
         self.max_sessions_per_client = int(max_sessions_per_client)
+        self.max_sessions_per_address = int(max_sessions_per_address)
         self.max_connections = int(max_connections) if max_connections is not None else default_max_connections()
         self.header_timeout = float(header_timeout)
-        for name in ("max_sessions", "max_sessions_per_client", "max_connections", "header_timeout"):
+        for name in ("max_sessions", "max_sessions_per_client", "max_sessions_per_address", "max_connections",
+                     "header_timeout"):  # fmt: skip
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
         self.assets = bundle_assets()
@@ -236,7 +240,9 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             if server.building is None:
                 server.building = asyncio.Lock()
             async with server.building:  # a place is counted and filled before the next visitor asks for one
-                refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client)
+                address = client_address(self)
+                refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client,
+                                    address, server.max_sessions_per_address)  # fmt: skip
                 if refusal is not None:
                     self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
                     return
@@ -248,7 +254,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                     log_exception("building a visitor's interface", error)
                     self.close(1011, "the interface could not be built; see the notebook's log")
                     return
-                session.client = client
+                session.client, session.address = client, address
                 server.sessions[session.id] = session
             if self.ws_connection is None:  # the page left while its tree was being built
                 session.detach(time.monotonic())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
-import secrets
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -63,7 +62,7 @@ class _Guarded(tornado.web.RequestHandler):
     def give_client_cookie(self) -> None:
         """A browser without a client id gets one: its sessions are counted under it."""
         if client_cookie(self) is None:
-            self.set_access_cookie(self.access.client_cookie_name, secrets.token_urlsafe(16))
+            self.set_access_cookie(self.access.client_cookie_name, self.access.new_client_id())
 
     def _is_https(self) -> bool:
         return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
@@ -79,10 +78,7 @@ class _Guarded(tornado.web.RequestHandler):
 
 def client_cookie(handler: tornado.web.RequestHandler) -> str | None:
     access: Access = handler.application.settings["nbshare_server"].access
-    value = handler.get_cookie(access.client_cookie_name)
-    if value and 16 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum():
-        return value
-    return None
+    return access.client_id(handler.get_cookie(access.client_cookie_name))  # only ids this server signed count
 
 
 def client_key(handler: tornado.web.RequestHandler) -> str:
@@ -95,7 +91,13 @@ def client_key(handler: tornado.web.RequestHandler) -> str:
     cookie = client_cookie(handler)
     if cookie is not None:
         return "browser " + cookie
-    return "address " + access.client_address(handler.request.remote_ip, handler.request.headers)
+    return "address " + client_address(handler)
+
+
+def client_address(handler: tornado.web.RequestHandler) -> str:
+    """The request's client address (forwarded by a trusted proxy, else the peer's)."""
+    access: Access = handler.application.settings["nbshare_server"].access
+    return access.client_address(handler.request.remote_ip, handler.request.headers)
 
 
 class PageHandler(_Guarded):

@@ -46,6 +46,7 @@ class VisitorSession:
         self.closed = False
         self.detached_at: float | None = None
         self.client: str | None = None
+        self.address: str | None = None
         """Who opened it (a sign-in, a browser's cookie or an address): sessions are capped per client."""
         self._worker = SessionWorker(f"nbshare-visitor-{self.id}")
         with session_scope(self.comms):
@@ -161,7 +162,12 @@ class VisitorSession:
 
 
 def make_room(
-    sessions: dict[str, VisitorSession], client: str, max_sessions: int, max_per_client: int
+    sessions: dict[str, VisitorSession],
+    client: str,
+    max_sessions: int,
+    max_per_client: int,
+    address: str | None = None,
+    max_per_address: int | None = None,
 ) -> tuple[str, str] | None:
     """Make room in ``sessions`` for a new session of ``client``, or say why there is none: ``("client", reason)``
     when this client has its most, ``("server", reason)`` when the server has.
@@ -179,6 +185,16 @@ def make_room(
         sessions.pop(session.id, None)
         session.close()
 
+    if address is not None and max_per_address is not None:  # many browsers at one address: a bound of their own
+        here = [session for session in sessions.values() if session.address == address]
+        if len(here) >= max_per_address:
+            victim = oldest_detached(here)
+            if victim is None:
+                return "client", (
+                    f"{len(here)} pages of this link are open from your network, the most for one address "
+                    "(max_sessions_per_address); close one"
+                )
+            evict(victim)
     mine = [session for session in sessions.values() if session.client == client]
     if len(mine) >= max_per_client:
         victim = oldest_detached(mine)

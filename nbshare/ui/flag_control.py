@@ -49,7 +49,7 @@ class FlagControl(PageWidget):
     def on_flag(self, handler: Callable[[str | None, str], object]) -> None:
         self._handler = handler
 
-    @on_event("flag")
+    @on_event("flag", heavy=True)  # encoding images and writing files: in the heavy lane
     def _flag(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         if self._handler is None:
             return

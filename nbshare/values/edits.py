@@ -76,12 +76,10 @@ class EditedImage(FileKind):
     def to_record(self, files: Files, stem: str) -> dict[str, Any]:
         from .imaging import encode_png
 
-        return {
-            "kind": self.kind,
-            "file": files.write(encode_png(self.edited()), f"{stem}-edited.png"),
-            "original": files.write(encode_png(self.original), f"{stem}-original.png"),
-            "edits": list(self.edits),
-        }
+        original = files.write(encode_png(self.original), f"{stem}-original.png")
+        unchanged = not effective_edits(self.edits)  # nothing to replay: one file stands for both (half the work)
+        edited = original if unchanged else files.write(encode_png(self.edited()), f"{stem}-edited.png")
+        return {"kind": self.kind, "file": edited, "original": original, "edits": list(self.edits)}
 
     @classmethod
     def from_record(cls, entry: dict[str, Any], files: Files) -> EditedImage:

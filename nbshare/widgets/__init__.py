@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._component import Component, InputError, registered
+from ._held import VISITOR_UPLOADS
 
 # The registry: importing a component's module registers it (its class declares `shortcuts`); a new component is one
 # line here. Names exported by nbshare and the shortcuts of Interface(inputs=..., outputs=...) come from it.

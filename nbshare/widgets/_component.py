@@ -10,6 +10,7 @@ import traitlets
 
 from .._errors import InputError
 from ..values.stored import Stored, as_stored
+from ._held import release
 from ._page import PageWidget, on_event
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
@@ -180,6 +181,15 @@ class Component(Contract, PageWidget):
     def _submitted(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
         for callback in self._submit_callbacks:
             callback()
+
+    def check_page_value(self, name: str, value: Any) -> None:
+        """Raise InputError when a page's update of trait ``name`` to ``value`` is beyond what the component could
+        ever hold (the server's guard asks before the value is set): a size limit, a choice not offered. Values
+        still being typed (a number below its minimum on the way to a larger one) pass; Submit checks them."""
+
+    def close(self) -> None:
+        release(self)  # what its visitor uploaded no longer counts against the budget of all visitors
+        super().close()
 
     def _accepts_page_event(self, for_outputs: bool) -> bool:
         return for_outputs or bool(self.interactive)

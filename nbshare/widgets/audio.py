@@ -15,6 +15,7 @@ from ..values.files import temporary_path
 from ..values.sound import EditedAudio
 from ._component import InputError, on_event
 from ._edited import EditedComponent
+from ._held import hold
 from ._upload import PartsReceiver
 
 SOURCES = ("upload", "microphone")
@@ -142,6 +143,7 @@ class Audio(EditedComponent):
         meta, data = done
         rate, channels, frames = (int(meta[key]) for key in ("sample_rate", "channels", "frames"))
         samples = np.frombuffer(data, dtype="<f4").reshape(frames, channels)
+        hold(self, samples.nbytes, name)  # all visitors' uploads together have a budget too
         clip = audio.to_clip((rate, samples), name)
         if float(np.abs(clip.original).max()) < audio.SILENCE_PEAK:
             raise InputError(f"{name} is silent (every sample is below -80 dBFS): check the microphone or the file")

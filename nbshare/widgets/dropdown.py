@@ -8,7 +8,7 @@ from typing import Any
 import traitlets
 
 from .._assets import component_esm
-from ._component import Component, InputError
+from ._component import Component, InputError, shorten
 
 
 def _split_choices(choices: Any) -> tuple[list[str], list[Any]]:
@@ -67,7 +67,7 @@ class Dropdown(Component):
     def _check_value(self, proposal: Any) -> str | None:
         value = proposal["value"]
         if value is not None and value not in self.choices:
-            raise traitlets.TraitError(f"{value!r} is not one of the choices {self.choices}")
+            raise traitlets.TraitError(f"{shorten(repr(value), 60)} is not one of the choices {self.choices}")
         return value
 
     def _clone_kwargs(self) -> dict[str, Any]:
@@ -77,9 +77,14 @@ class Dropdown(Component):
         if value is None:
             raise InputError(f"{self.label or 'A choice'} is empty: pick one of {', '.join(self.choices)}")
         if value not in self.choices:
-            raise InputError(f"{value!r} is not one of the choices: {', '.join(self.choices)}")
+            raise InputError(f"{shorten(repr(value), 60)} is not one of the choices: {', '.join(self.choices)}")
         index = self.choices.index(value)
         return index if self.type == "index" else self._choice_values[index]
+
+    def check_page_value(self, name: str, value: Any) -> None:
+        """A page may choose only what is offered (or nothing)."""
+        if name == "value" and value is not None:
+            self.preprocess(value)
 
     def postprocess(self, result: Any) -> str | None:
         if result is None:

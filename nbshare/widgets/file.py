@@ -9,6 +9,7 @@ import traitlets
 from .._assets import component_esm
 from ..values.files import FileData, format_bytes, safe_file_name, temporary_path
 from ._component import Component, InputError, on_event
+from ._held import hold
 from ._upload import PartsReceiver
 
 
@@ -110,6 +111,7 @@ class File(Component):
             raise InputError(f"{name} is empty (0 bytes)")
         if self.file_types and not _matches(name, str(meta.get("mime") or ""), self.file_types):
             raise InputError(f"{name} is not one of the accepted kinds: {', '.join(self.file_types)}")
+        hold(self, len(data), name)  # all visitors' uploads together have a budget too
         self.value = FileData(name, data)
 
 

@@ -17,6 +17,7 @@ from ..values.stored import JsonValue, PictureValue, Stored
 from ._canvas import batched, layers_for_session, put_lossless, rgba
 from ._component import InputError, on_event
 from ._edited import EditedComponent
+from ._held import hold
 
 SOURCES = ("upload", "clipboard", "webcam")
 GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
@@ -250,6 +251,7 @@ class Image(EditedComponent):
             )
         data = bytes(buffers[0])
         pixels = imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name)
+        hold(self, pixels.nbytes, name or "The image")  # all visitors' uploads together have a budget too
         self.value = EditedImage(pixels, (), name)
 
     @on_event("edit", heavy=True)

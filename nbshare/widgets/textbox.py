@@ -65,6 +65,11 @@ class Textbox(Component):
     def example_value(self) -> str:
         return self.value or "Hello world"
 
+    def check_page_value(self, name: str, value: Any) -> None:
+        """A page's text over ``max_length`` is refused before it is held (not only at Submit)."""
+        if name == "value" and isinstance(value, str) and len(value) > self.max_length:
+            self.preprocess(value)  # raises with the same message as Submit
+
     def read_file(self, path: Path) -> str:
         """A text file of a folder in ``process(folder)`` is read (undecodable bytes replaced)."""
         return path.read_text(encoding="utf-8", errors="replace")

@@ -4,6 +4,7 @@ expiry reaching open pages, sign-in throttling, sessions bound to their sign-in.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import selectors
 import socket
 import time
@@ -43,6 +44,34 @@ async def refused(link: nbshare.Link, cookie: str, **options: Any) -> str:
 
 
 # -- sessions per client (finding 4) ----------------------------------------------------------------------------
+
+
+def test_a_made_up_client_id_counts_for_nothing_and_one_address_has_a_bound_of_its_own() -> None:
+    link = nbshare.Interface(shout, "text", "text").launch(
+        inline=False, max_sessions=50, max_sessions_per_client=3, max_sessions_per_address=5
+    )
+    server = link.server
+    assert server is not None
+    try:
+
+        async def scenario() -> None:
+            real = await token_cookie(link.local_url)
+            token = "; ".join(part for part in real.split("; ") if "-client=" not in part)
+            client_name = server.access.client_cookie_name
+            forged = [f"{token}; {client_name}={secrets.token_urlsafe(16)}" for _ in range(4)]
+            tabs = [await PageClient.connect(base(link), cookie) for cookie in forged[:3]]
+            reason = await refused(link, forged[3])  # forged ids fall back to the address: its cap of 3 holds
+            assert "4009" in reason and "max_sessions_per_client" in reason
+            browsers = [await PageClient.connect(base(link), await token_cookie(link.local_url)) for _ in range(2)]
+            reason = await refused(link, await token_cookie(link.local_url))  # signed ids, but 5 from one address
+            assert "4009" in reason and "max_sessions_per_address" in reason
+            assert await browsers[0].ask("served") == "SERVED"
+            for tab in [*tabs, *browsers]:
+                tab.close()
+
+        run(scenario())
+    finally:
+        link.close()
 
 
 def test_one_client_cannot_take_every_slot_and_its_slots_come_back_the_moment_it_leaves() -> None:
