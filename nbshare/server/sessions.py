@@ -185,28 +185,21 @@ def make_room(
         sessions.pop(session.id, None)
         session.close()
 
+    everyone = list(sessions.values())
+    caps: list[tuple[list[VisitorSession], int, str, str]] = [
+        ([s for s in everyone if s.client == client], max_per_client, "client",
+         "you have {n} pages of this link open, the most for one visitor (max_sessions_per_client); close one"),
+        (everyone, max_sessions, "server", "this link has {n} visitors, the most it takes (max_sessions); try later"),
+    ]  # fmt: skip
     if address is not None and max_per_address is not None:  # many browsers at one address: a bound of their own
-        here = [session for session in sessions.values() if session.address == address]
-        if len(here) >= max_per_address:
-            victim = oldest_detached(here)
+        caps.insert(0, ([s for s in everyone if s.address == address], max_per_address, "client",
+                        "{n} pages of this link are open from your network, the most for one address "
+                        "(max_sessions_per_address); close one"))  # fmt: skip
+    for group, cap, whose, reason in caps:
+        group = [session for session in group if session.id in sessions]  # an earlier cap may have evicted one
+        if len(group) >= cap:
+            victim = oldest_detached(group)
             if victim is None:
-                return "client", (
-                    f"{len(here)} pages of this link are open from your network, the most for one address "
-                    "(max_sessions_per_address); close one"
-                )
+                return whose, reason.format(n=len(group))
             evict(victim)
-    mine = [session for session in sessions.values() if session.client == client]
-    if len(mine) >= max_per_client:
-        victim = oldest_detached(mine)
-        if victim is None:
-            return "client", (
-                f"you have {len(mine)} pages of this link open, the most for one visitor "
-                "(max_sessions_per_client); close one"
-            )
-        evict(victim)
-    if len(sessions) >= max_sessions:
-        victim = oldest_detached(list(sessions.values()))
-        if victim is None:
-            return "server", f"this link has {len(sessions)} visitors, the most it takes (max_sessions); try later"
-        evict(victim)
     return None
