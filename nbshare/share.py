@@ -19,15 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .server.access import LOOPBACK, Access, Credentials
-from .server.app import (
-    DEFAULT_GRACE_SECONDS,
-    DEFAULT_MAX_MESSAGE_BYTES,
-    DEFAULT_MAX_SESSIONS,
-    DEFAULT_MAX_SESSIONS_PER_ADDRESS,
-    DEFAULT_MAX_SESSIONS_PER_CLIENT,
-    Server,
-)
-from .server.connections import DEFAULT_HEADER_TIMEOUT_SECONDS
+from .server.app import Limits, Server
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -111,39 +103,22 @@ def launch(
     share_auth: tuple[str, str] | None = None,
     ngrok_path: str | None = None,
     ngrok_config_path: str | None = None,
-    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-    grace_seconds: float = DEFAULT_GRACE_SECONDS,
-    max_sessions: int = DEFAULT_MAX_SESSIONS,
-    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
-    max_sessions_per_address: int = DEFAULT_MAX_SESSIONS_PER_ADDRESS,
-    max_connections: int | None = None,
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
     trusted_proxies: Iterable[str] | None = None,
+    **limits: Any,
 ) -> Link:
     """Serve ``interface`` as a standalone page; see :meth:`Interface.launch` for the options.
 
-    Budgets: ``max_sessions`` visitors' sessions in all, ``max_sessions_per_client`` per sign-in (with ``auth``) or
-    per browser (a client id this server signed), ``max_sessions_per_address`` per client address;
-    ``max_connections`` open HTTP connections (default: half the file descriptors, at most 1024);
-    ``header_timeout`` seconds for a request's headers (and for an idle connection). ``trusted_proxies``: addresses
+    ``limits``: the server's budgets, the fields of :class:`nbshare.server.app.Limits` (``max_sessions``,
+    ``max_sessions_per_client``, ``max_sessions_per_address``, ``max_connections``, ``header_timeout``,
+    ``max_message_bytes``, ``grace_seconds``); an unknown name is an error. ``trusted_proxies``: addresses
     or ranges whose forwarded client address (X-Forwarded-For, X-Real-IP) is believed, for sign-in throttling and
     per-client counting; by default the loopback addresses when a proxy or ngrok link is made, else none.
     """
+    budgets = Limits.of(limits)  # checked before the interface is, so a misspelt option fails at once
     if validate:
         interface.validate()
     access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
-    server = Server(
-        interface,
-        access,
-        port=port,
-        max_message_bytes=max_message_bytes,
-        grace_seconds=grace_seconds,
-        max_sessions=max_sessions,
-        max_sessions_per_client=max_sessions_per_client,
-        max_sessions_per_address=max_sessions_per_address,
-        max_connections=max_connections,
-        header_timeout=header_timeout,
-    )
+    server = Server(interface, access, port=port, limits=budgets)
     server.start()
 
     def with_token(page: str) -> str:

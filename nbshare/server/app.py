@@ -7,6 +7,7 @@ import concurrent.futures
 import threading
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import tornado.netutil
@@ -43,38 +44,52 @@ CLOSE_STOPPED = 4010
 CLOSE_EXPIRED = 4011
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the server lets visitors take (``launch(**limits)``); every one positive."""
+
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    """The largest websocket message a page may send."""
+    grace_seconds: float = DEFAULT_GRACE_SECONDS
+    """How long a session outlives its page's connection (a reload carries on)."""
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    """Visitors' sessions in all."""
+    max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT
+    """Sessions per sign-in (with ``auth``) or per browser (a client id this server signed)."""
+    max_sessions_per_address: int = DEFAULT_MAX_SESSIONS_PER_ADDRESS
+    """Sessions per client address."""
+    max_connections: int = field(default_factory=default_max_connections)
+    """Open HTTP connections (default: half the file descriptors, at most 1024)."""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS
+    """Seconds for a request's headers and body, and for an idle connection."""
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ValueError(f"{item.name} must be a positive number, got {value!r}")
+
+    @classmethod
+    def of(cls, options: dict[str, Any]) -> Limits:
+        """The limits ``options`` name; an unknown name is an error that lists the known ones."""
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown launch option(s) {', '.join(unknown)}; the limits are {', '.join(sorted(known))}")
+        return cls(**{name: value for name, value in options.items() if value is not None})
+
+
 class Server:
     """Serves one Interface at ``http://127.0.0.1:{port}/`` until :meth:`stop`; every visitor gets a session."""
 
     def __init__(
-        self,
-        interface: Interface,
-        access: Access,
-        *,
-        port: int | None = None,
-        title: str | None = None,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        grace_seconds: float = DEFAULT_GRACE_SECONDS,
-        max_sessions: int = DEFAULT_MAX_SESSIONS,
-        max_sessions_per_client: int = DEFAULT_MAX_SESSIONS_PER_CLIENT,
-        max_connections: int | None = None,
-        header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS,
-        max_sessions_per_address: int = DEFAULT_MAX_SESSIONS_PER_ADDRESS,
-    ) -> None:
+        self, interface: Interface, access: Access, *, port: int | None = None, title: str | None = None,
+        limits: Limits | None = None,
+    ) -> None:  # fmt: skip
         self.interface = interface
         self.access = access
         self.title = title or interface.title or "nbshare"
-        self.max_message_bytes = int(max_message_bytes)
-        self.grace_seconds = float(grace_seconds)
-        self.max_sessions = int(max_sessions)
-        self.max_sessions_per_client = int(max_sessions_per_client)
-        self.max_sessions_per_address = int(max_sessions_per_address)
-        self.max_connections = int(max_connections) if max_connections is not None else default_max_connections()
-        self.header_timeout = float(header_timeout)
-        for name in ("max_sessions", "max_sessions_per_client", "max_sessions_per_address", "max_connections",
-                     "header_timeout"):  # fmt: skip
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
+        self.limits = limits or Limits()
         self.assets = bundle_assets()
         self.widget_modules = widget_modules()
         self.sessions: dict[str, VisitorSession] = {}
@@ -126,7 +141,7 @@ class Server:
             self.port = sockets[0].getsockname()[1]
             app = tornado.web.Application(
                 _routes(),
-                websocket_max_message_size=self.max_message_bytes * 2,
+                websocket_max_message_size=self.limits.max_message_bytes * 2,
                 websocket_ping_interval=PING_SECONDS,
                 websocket_ping_timeout=PING_SECONDS,
                 compress_response=True,
@@ -136,15 +151,15 @@ class Server:
             )
             self._http = CappedHTTPServer(
                 app,
-                max_connections=self.max_connections,
-                header_timeout=self.header_timeout,
-                body_timeout=self.header_timeout,
+                max_connections=self.limits.max_connections,
+                header_timeout=self.limits.header_timeout,
+                body_timeout=self.limits.header_timeout,
                 max_body_size=64 * 1024,
                 xheaders=False,  # the client's address is chosen by Access.client_address, from trusted proxies only
             )
             self._http.add_sockets(sockets)
             self._loop = IOLoop.current()
-            self._loop.call_later(min(self.grace_seconds, 5.0), self._sweep)
+            self._loop.call_later(min(self.limits.grace_seconds, 5.0), self._sweep)
             if self.access.expires_at is not None:
                 self._loop.call_later(max(0.0, self.access.expires_at - time.monotonic()), self._expire)
         except BaseException as error:
@@ -186,11 +201,13 @@ class Server:
         """Close sessions whose page has been gone longer than the grace period."""
         now = time.monotonic()
         for session_id, session in list(self.sessions.items()):
-            if session.closed or (session.detached_at is not None and now - session.detached_at > self.grace_seconds):
+            if session.closed or (
+                session.detached_at is not None and now - session.detached_at > self.limits.grace_seconds
+            ):
                 del self.sessions[session_id]
                 session.close()
         if self._loop is not None:
-            self._loop.call_later(min(self.grace_seconds, 5.0), self._sweep)
+            self._loop.call_later(min(self.limits.grace_seconds, 5.0), self._sweep)
 
 
 def _routes() -> list[Any]:
@@ -241,8 +258,9 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 server.building = asyncio.Lock()
             async with server.building:  # a place is counted and filled before the next visitor asks for one
                 address = client_address(self)
-                refusal = make_room(server.sessions, client, server.max_sessions, server.max_sessions_per_client,
-                                    address, server.max_sessions_per_address)  # fmt: skip
+                limits = server.limits
+                refusal = make_room(server.sessions, client, limits.max_sessions, limits.max_sessions_per_client,
+                                    address, limits.max_sessions_per_address)  # fmt: skip
                 if refusal is not None:
                     self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
                     return
@@ -274,10 +292,10 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             self.close(CLOSE_EXPIRED, "this link has expired")
             return None
         try:
-            if len(frame) > self.server.max_message_bytes:
+            if len(frame) > self.server.limits.max_message_bytes:
                 raise FrameError(
                     f"this message is {len(frame) / 1048576:.1f} MB; the limit here is "
-                    f"{self.server.max_message_bytes / 1048576:.1f} MB"
+                    f"{self.server.limits.max_message_bytes / 1048576:.1f} MB"
                 )
             message, buffers = decode_frame(frame if isinstance(frame, bytes) else frame.encode())
         except Exception as error:
@@ -306,7 +324,7 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
 def _welcome(session: VisitorSession, server: Server) -> bytes:
     content = {
         "session": session.id,
-        "max_message_bytes": server.max_message_bytes,
-        "grace_seconds": server.grace_seconds,
+        "max_message_bytes": server.limits.max_message_bytes,
+        "grace_seconds": server.limits.grace_seconds,
     }
     return encode_frame({"msg_type": "nbshare_welcome", "content": content})
