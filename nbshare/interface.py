@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -10,14 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
-from .runtime.adapters import detect_model_type
 from .runtime.model import Model
+from .runtime.models import detect, kind_named
 from .runtime.pipeline import OutputError, Pipeline, input_row
 from .runtime.queue import InferenceQueue, ModelStuck, ModelTimeout, QueueStatus
 from .runtime.runner import Runner
+from .runtime.signature import interface_components
 from .runtime.validation import ValidationError
 from .saliency import resolve_interpretation
-from .widgets import Component, resolve
+from .widgets import Component
 
 if TYPE_CHECKING:
     from .runtime.validation import ValidationReport
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["Interface", "ModelStuck", "ModelTimeout", "OutputError", "ValidationError"]
 
 
-def _as_list(specs: Any) -> list[Any]:
-    return [] if specs is None else list(specs) if isinstance(specs, list | tuple) else [specs]
-
-
-def _humanize(name: str) -> str:
-    return (text := name.replace("_", " ").strip())[:1].upper() + text[1:]
-
-
 class Interface:
     """An interactive interface to ``fn``: shown live in a notebook cell, one widget tree per viewer.
 
@@ -42,10 +34,13 @@ class Interface:
     ----------
     fn
         A function taking one positional argument per input, or a model: a scikit-learn estimator, a
-        ``torch.nn.Module`` or any object with ``.predict`` (Keras style).
+        ``torch.nn.Module``, a Keras model (any backend), a TensorFlow function or SavedModel, a Hugging Face
+        ``pipeline``, an ONNX Runtime ``InferenceSession``, a Ray Serve deployment handle, or any object with
+        ``.predict``.
     inputs, outputs
         Components (``nbshare.Textbox(...)``), shortcut strings (``"text"``, ``"label"``), or lists of them.
-        A function with several outputs returns a tuple.
+        A function with several outputs returns a tuple. Left out for a model that says what it takes and gives
+        (a Hugging Face pipeline's task): inferred from it.
     examples
         Rows of input values shown as a clickable table; a click fills the inputs and runs ``fn``. With a
         single input, a row may be the bare value.
@@ -54,7 +49,8 @@ class Interface:
     live
         Run on every change (debounced) instead of on Submit.
     model_type
-        "pyfunc", "sklearn", "torch" or "keras" to override the detected adapter.
+        The model's kind, to override the detected one: "pyfunc", "sklearn", "torch", "keras", "tensorflow",
+        "transformers", "onnx" or "ray".
     preprocess
         ``False`` hands ``fn`` the raw wire values; a callable ``(*values) -> value or tuple`` runs on the
         components' converted values before ``fn``.
@@ -62,8 +58,8 @@ class Interface:
         ``False`` shows ``fn``'s result without the components' conversions; a callable runs on the result
         before them.
     concurrency_limit
-        How many calls to ``fn`` may run at once, across every viewer (default 1: a model that is not
-        thread-safe is safe).
+        How many calls to ``fn`` may run at once, across every viewer. Default: 1 for a model in this kernel (one
+        that is not thread-safe is safe), 8 for a Ray Serve deployment (requests in flight to its replicas).
     timeout
         Seconds a call to ``fn`` may take (default None); a longer one fails for its caller (:class:`ModelTimeout`).
     flagging, flagging_options, flagging_dir, max_flag_message_chars
@@ -83,8 +79,8 @@ class Interface:
     def __init__(
         self,
         fn: Any,
-        inputs: Any,
-        outputs: Any,
+        inputs: Any = None,
+        outputs: Any = None,
         *,
         examples: Sequence[Any] | None = None,
         title: str | None = None,
@@ -93,7 +89,7 @@ class Interface:
         model_type: str | None = None,
         preprocess: bool | Callable[..., Any] | None = None,
         postprocess: bool | Callable[..., Any] | None = None,
-        concurrency_limit: int = 1,
+        concurrency_limit: int | None = None,
         timeout: float | None = None,
         flagging: bool = True,
         flagging_options: Sequence[str] | None = None,
@@ -127,16 +123,12 @@ class Interface:
         self.batch = bool(batch)
         self.max_batch_size = max_batch_size
 
-        input_specs, output_specs = _as_list(inputs), _as_list(outputs)
-        if not output_specs:
-            raise ValueError("an Interface needs at least one output, e.g. outputs='text'")
         self._forced_model_type = model_type
-        kind = model_type or detect_model_type(fn)
-        inputs_ = self._templates(input_specs, "input", self._input_names(fn, kind, len(input_specs)))
-        outputs_ = self._templates(output_specs, "output", ["Output"] if len(output_specs) == 1 else None)
+        kind = kind_named(model_type) if model_type else detect(fn)
+        inputs_, outputs_ = interface_components(fn, kind, inputs, outputs)
         model = self._adapt(fn, version, inputs_, outputs_)
         self._pipeline = Pipeline(inputs_, outputs_, model, preprocess, postprocess)
-        queue = InferenceQueue(concurrency_limit, timeout=timeout)
+        queue = InferenceQueue(kind.concurrency if concurrency_limit is None else concurrency_limit, timeout=timeout)
         self._runner = Runner(self._pipeline, queue, batch=self.batch, max_batch_size=max_batch_size)
         self.examples = self._check_examples(examples)
         self.interpretation = resolve_interpretation(interpretation, self._pipeline)
@@ -190,31 +182,6 @@ class Interface:
     def outputs(self) -> list[Component]:
         """The output components as configured (each viewer gets clones of them)."""
         return list(self._pipeline.outputs)
-
-    @staticmethod
-    def _input_names(fn: Any, kind: str, count: int) -> list[str]:
-        names: list[str] = []
-        feature_names = getattr(fn, "feature_names_in_", None)
-        if feature_names is not None:
-            names = [str(name) for name in feature_names]
-        elif kind == "pyfunc" and callable(fn):
-            try:
-                parameters = inspect.signature(fn).parameters.values()
-            except (TypeError, ValueError):
-                parameters = []  # type: ignore[assignment]
-            names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(names) < count:
-            return [f"Input {i + 1}" if count > 1 else "Input" for i in range(count)]
-        return [_humanize(name) for name in names[:count]]
-
-    @staticmethod
-    def _templates(specs: list[Any], role: str, labels: list[str] | None) -> list[Component]:
-        templates = []
-        for index, spec in enumerate(specs):
-            component = resolve(spec, role)
-            label = component.label or (labels[index] if labels else f"{_humanize(role)} {index + 1}")
-            templates.append(component.clone(label=label, interactive=role == "input"))
-        return templates
 
     def _check_examples(self, examples: Sequence[Any] | None) -> list[list[Any]]:
         if examples is None:

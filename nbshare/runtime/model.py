@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .adapters import adapt_model, check_inputs, detect_model_type
-from .batching import BatchCaller, batch_caller, one_row_of
+from .batching import BatchCaller, batch_caller
+from .models import ModelKind, detect, kind_named
 
 __all__ = ["Model", "fingerprint"]
 
@@ -22,8 +22,8 @@ class Model:
 
     obj: Any
     """The function or model as given (a ``torch.nn.Module`` for gradients, say)."""
-    kind: str
-    """The adapter used: "pyfunc", "sklearn", "torch" or "keras"."""
+    adapter: ModelKind
+    """How it is called: its kind (``adapter.name``: "pyfunc", "sklearn", "torch", "keras"...)."""
     call: Callable[..., Any]
     """One row: ``call(*args) -> result``."""
     call_batch: BatchCaller
@@ -45,13 +45,17 @@ class Model:
         version: str | None = None,
     ) -> Model:
         """Adapt ``obj`` to ``len(input_labels)`` inputs and ``n_outputs`` outputs; a clear error when it cannot."""
-        kind = model_type or detect_model_type(obj)
-        call = adapt_model(obj, kind)
-        check_inputs(obj, kind, len(input_labels), input_labels)
-        caller = batch_caller(obj, kind, call, batch, n_outputs)
-        if batch and kind == "pyfunc":
-            call = one_row_of(caller)
-        return cls(obj, kind, call, caller, version or fingerprint(obj), forced=model_type is not None)
+        kind = kind_named(model_type) if model_type else detect(obj)
+        adapter = kind(obj, batch=batch, n_outputs=n_outputs)
+        adapter.check_inputs(input_labels)
+        return cls(
+            obj, adapter, adapter.call, batch_caller(adapter), version or fingerprint(obj), model_type is not None
+        )
+
+    @property
+    def kind(self) -> str:
+        """The kind's ``model_type`` name."""
+        return self.adapter.name
 
     @property
     def name(self) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..runtime.adapters import torch_batch_of_one
+from ..runtime.models import torch_batch_of_one
 from .methods import Gradient
 from .occlusion import InputExplanation
 

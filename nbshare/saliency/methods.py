@@ -76,7 +76,7 @@ def resolve_interpretation(spec: Any, pipeline: Pipeline) -> Interpretation | No
     elif spec == "gradient":
         spec = Gradient()
     if isinstance(spec, Gradient):
-        if pipeline.model.kind != "torch":
+        if not pipeline.model.adapter.gradients:
             raise ValueError(
                 "interpretation='gradient' needs a torch.nn.Module as the interface's model; for any other function "
                 "use interpretation='occlusion'"

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import nbshare
-from nbshare.runtime.adapters import adapt_model, detect_model_type
+from nbshare.runtime.models import detect_model_type
+from nbshare.runtime.models.torch_module import TorchModule
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def test_torch_module_eval_no_grad_batch_dims():
     net = Net()
     net.train()
     assert detect_model_type(net) == "torch"
-    run = adapt_model(net)
+    run = TorchModule(net).call
     first = run(np.array([1.0, 2.0, 3.0]))
     assert net.seen == ((1, 3), False, False)  # batch dim added, no grad, eval mode (dropout off)
     assert isinstance(first, np.ndarray) and first.shape == (2,)
@@ -116,7 +117,7 @@ def test_model_type_override_and_errors():
 
     assert nbshare.Interface(Both(), "text", "text").predict("x") == "called"
     assert nbshare.Interface(Both(), "text", "text", model_type="keras").predict("x") == "predicted"
-    with pytest.raises(ValueError, match="model_type must be one of pyfunc, sklearn, torch, keras"):
-        nbshare.Interface(Both(), "text", "text", model_type="onnx")
-    with pytest.raises(TypeError, match=r"needs a function or a model with a \.predict method, got int"):
+    with pytest.raises(ValueError, match=r"model_type must be one of .*keras.*sklearn, pyfunc, got 'nonsense'"):
+        nbshare.Interface(Both(), "text", "text", model_type="nonsense")
+    with pytest.raises(TypeError, match=r"needs a function or a model \(.*\), got int; wrap it in a function"):
         nbshare.Interface(3, "text", "text")
