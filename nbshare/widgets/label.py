@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,11 +21,23 @@ def _as_float(value: Any, what: str) -> float:
     return float(value)
 
 
+def _softmax(pairs: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    if not pairs:
+        return pairs
+    if not all(math.isfinite(score) for _name, score in pairs):
+        raise TypeError("Label(softmax=True) needs finite logits; the function returned inf or nan")
+    top = max(score for _name, score in pairs)
+    weights = [math.exp(score - top) for _name, score in pairs]  # shifted: no overflow for large logits
+    total = sum(weights)
+    return [(name, weight / total) for (name, _score), weight in zip(pairs, weights, strict=True)]
+
+
 class Label(Component):
     """Show a predicted class, with confidence bars sorted from the most likely.
 
     The function may return a dict ``{class: confidence}``, a list/array of confidences (named by
-    ``class_names``, else by index), or a single class (a string or int) without confidences.
+    ``class_names``, else by index), or a single class (a string or int) without confidences. With
+    ``softmax=True`` the confidences are logits, turned into probabilities.
     """
 
     roles = frozenset({"output"})
@@ -42,6 +55,10 @@ class Label(Component):
 
     class_names = traitlets.List(traitlets.Unicode(), None, allow_none=True).tag(sync=True, option=True)
     """Names for a list/array of confidences, in order."""
+
+    softmax = traitlets.Bool(False).tag(sync=True, option=True)
+    """The function returns logits (a torch or Keras model's last layer without an activation): turn them into
+    probabilities with a softmax before showing them."""
 
     @traitlets.validate("num_top_classes")
     def _check_top(self, proposal: Any) -> int | None:
@@ -76,6 +93,8 @@ class Label(Component):
                 "a Label output needs a dict {class: confidence}, a list of confidences or a class name; "
                 f"the function returned {type(result).__name__}"
             )
+        if self.softmax:
+            pairs = _softmax(pairs)
         pairs.sort(key=lambda pair: pair[1], reverse=True)
         if self.num_top_classes is not None:
             pairs = pairs[: self.num_top_classes]

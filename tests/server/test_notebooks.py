@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ runs top to bottom in a real kernel without an error."""
+"""Every notebook in notebooks/ runs top to bottom in a real kernel without an error or a warning."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
         if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
     ]
     assert widget_outputs, "the notebook shows no interface"
+    warnings = [
+        "".join(output.get("text", ""))
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stderr"
+    ]
+    assert warnings == [], "the notebook prints warnings (red blocks)"
 
 
 def test_there_are_notebooks():

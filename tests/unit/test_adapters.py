@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def iris():
 
 
 def test_import_nbshare_imports_no_heavy_library():
-    heavy = "('pandas', 'torch', 'sklearn', 'tensorflow', 'keras')"
+    heavy = "('pandas', 'torch', 'sklearn', 'tensorflow', 'keras', 'jax', 'transformers', 'onnxruntime', 'ray')"
     code = f"import sys, nbshare; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -121,3 +122,74 @@ def test_model_type_override_and_errors():
         nbshare.Interface(Both(), "text", "text", model_type="nonsense")
     with pytest.raises(TypeError, match=r"needs a function or a model \(.*\), got int; wrap it in a function"):
         nbshare.Interface(3, "text", "text")
+
+
+def test_sklearn_fitted_on_a_dataframe_gets_its_columns_and_warns_nothing(iris, recwarn):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=500).fit(iris.data, iris.target_names[iris.target])
+    iface = nbshare.Interface(model, ["number"] * 4, "label")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X does not have valid feature names" would fail here
+        answer = iface.predict(6.7, 3.0, 5.2, 2.3)
+        table = iface.process([[6.7, 3.0, 5.2, 2.3], [5.1, 3.5, 1.4, 0.2]])
+    assert answer["label"] == "virginica"
+    assert list(table["Output"].map(lambda label: label["label"])) == ["virginica", "setosa"]
+    expected = model.predict_proba(iris.data.iloc[[0]])[0]
+    got = {c["label"]: c["confidence"] for c in iface.predict(*iris.data.iloc[0])["confidences"]}
+    assert [got[name] for name in model.classes_] == pytest.approx(list(expected))
+
+
+def test_sklearn_column_transformer_pipeline_from_named_inputs():
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame(
+        {
+            "age": [25, 62, 47, 71, 33, 58],
+            "sex": ["f", "m", "f", "m", "m", "f"],
+            "ward": ["icu", "cardio", "icu", "cardio", "general", "cardio"],
+        }
+    )
+    outcome = ["home", "stay", "home", "stay", "home", "stay"]
+    columns = ColumnTransformer([("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["sex", "ward"])])
+    model = make_pipeline(columns, LogisticRegression()).fit(frame, outcome)
+    iface = nbshare.Interface(model, ["number", nbshare.Radio(["f", "m"]), "text"], "label")
+    assert [c.label for c in iface.inputs] == ["Age", "Sex", "Ward"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = iface.predict(70, "m", "cardio")
+        table = iface.process([[70, "m", "cardio"], [30, "f", "icu"]])
+    expected = model.predict_proba(pd.DataFrame({"age": [70], "sex": ["m"], "ward": ["cardio"]}))[0]
+    assert answer["label"] == model.classes_[expected.argmax()]
+    assert table.loc[0, "Output"] == answer
+
+
+def test_torch_logits_shown_as_probabilities_with_label_softmax():
+    torch = pytest.importorskip("torch")
+
+    class Logits(torch.nn.Module):  # the last layer has no softmax
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 3)
+
+        def forward(self, heart_rate, width, age):
+            return self.linear(torch.stack([heart_rate, width, age], dim=-1))
+
+    torch.manual_seed(0)
+    net = Logits()
+    label = nbshare.Label(class_names=["normal", "pacemaker", "other"], softmax=True)
+    iface = nbshare.Interface(net, ["number"] * 3, label)
+    answer = iface.predict(1.0, -2.0, 0.5)
+    with torch.no_grad():
+        expected = torch.softmax(net(*torch.tensor([[1.0], [-2.0], [0.5]])), dim=-1)[0].tolist()
+    got = {c["label"]: c["confidence"] for c in answer["confidences"]}
+    assert [got[name] for name in ("normal", "pacemaker", "other")] == pytest.approx(expected, rel=1e-5)
+    assert sum(got.values()) == pytest.approx(1.0)
+    huge = nbshare.Label(softmax=True).postprocess([1000.0, 0.0])  # shifted before exp: no overflow
+    assert huge["confidences"][0]["confidence"] == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="finite logits"):
+        nbshare.Label(softmax=True).postprocess([float("nan"), 0.0])

@@ -56,7 +56,7 @@ class TensorFlowFunction(ModelKind):
         else:
             batch, _starts = stack_rows(columns)
             arrays = [fit_shape(batch, _shape(specs[0])) if specs else batch]
-        dtypes = [spec.dtype for spec in specs] if specs else [None] * len(arrays)
+        dtypes = [spec.dtype for spec in specs] if specs else [_default_dtype(array) for array in arrays]
         tensors = [tf.convert_to_tensor(array, dtype=dtype) for array, dtype in zip(arrays, dtypes, strict=True)]
         if by_name:
             result = function(**{spec.name: tensor for spec, tensor in zip(specs or [], tensors, strict=True)})
@@ -73,6 +73,11 @@ class TensorFlowFunction(ModelKind):
         return _numpy(result)
 
 
+def _default_dtype(array: Any) -> Any:
+    """float32 for floats when nothing is declared (TensorFlow's default; numpy's float64 would not match)."""
+    return "float32" if getattr(getattr(array, "dtype", None), "kind", "") == "f" else None
+
+
 def _numpy(value: Any) -> Any:
     return value.numpy() if hasattr(value, "numpy") else value
 
@@ -84,10 +89,13 @@ def _shape(spec: Any) -> tuple[int | None, ...] | None:
 
 def _specs(obj: Any) -> tuple[Any, list[Any] | None, bool]:
     """The function to call, its input specs (None: not declared) and whether it takes them by name."""
-    if callable(obj):
-        call = getattr(obj, "__call__", obj)  # noqa: B004 - a restored SavedModel keeps its signature on __call__
-        signature = getattr(obj, "input_signature", None) or getattr(call, "input_signature", None)
-        return obj, (list(signature) if signature else None), False
-    serving = obj.signatures["serving_default"]
-    _args, kwargs = serving.structured_input_signature
-    return serving, [kwargs[name] for name in sorted(kwargs)], True
+    function = obj if callable(obj) else obj.signatures["serving_default"]
+    structured = getattr(function, "structured_input_signature", None)  # a concrete function or signature
+    if structured is not None:
+        args, kwargs = structured
+        if kwargs and not args:
+            return function, [kwargs[name] for name in sorted(kwargs)], True
+        return function, list(args) or None, False
+    call = getattr(function, "__call__", function)  # noqa: B004 - a restored SavedModel keeps its signature here
+    signature = getattr(function, "input_signature", None) or getattr(call, "input_signature", None)
+    return function, (list(signature) if signature else None), False
