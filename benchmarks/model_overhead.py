@@ -64,7 +64,11 @@ def torch_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any], list[A
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 3)
+        torch.nn.Conv2d(3, 8, 3),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 3),
     ).eval()
 
     class Net(torch.nn.Module):
@@ -85,7 +89,14 @@ def torch_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any], list[A
         with torch.no_grad():
             return torch.softmax(net(batch), -1).numpy()
 
-    return ("torch CNN, 64×64 image", iface, lambda: direct(one), lambda: direct(many), [[i] for i in images], images[0])
+    return (
+        "torch CNN, 64×64 image",
+        iface,
+        lambda: direct(one),
+        lambda: direct(many),
+        [[i] for i in images],
+        images[0],
+    )
 
 
 def keras_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any], list[Any], Any]:
@@ -96,7 +107,8 @@ def keras_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any], list[A
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(16)(inputs)))
     rows = np.random.default_rng(0).normal(size=(BATCH, 8)).astype("float32")
     iface = nbshare.Interface(model, ["number"] * 8, "label")
-    print(f"   (Keras model.predict(x, verbose=0) on one row: {timed(lambda: model.predict(rows[:1], verbose=0), 50):.2f} ms)")
+    predict_ms = timed(lambda: model.predict(rows[:1], verbose=0), 50)
+    print(f"   (Keras model.predict(x, verbose=0) on one row, for comparison: {predict_ms:.2f} ms)")
     return (
         f"Keras 3 MLP ({keras.backend.backend()} backend)",
         iface,
@@ -112,7 +124,22 @@ def transformers_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any],
     import torch
     import transformers
 
-    words = "[PAD] [UNK] [CLS] [SEP] the film was great awful i loved hated it plot".split()
+    words = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "the",
+        "film",
+        "was",
+        "great",
+        "awful",
+        "i",
+        "loved",
+        "hated",
+        "it",
+        "plot",
+    ]
     vocab = {word: index for index, word in enumerate(words)}
     backend = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
     backend.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
@@ -139,7 +166,9 @@ def transformers_case() -> tuple[str, Any, Callable[[], Any], Callable[[], Any],
 
 
 def main() -> None:
-    print(f"Median of {REPEATS} calls (one row) and of {REPEATS // 10} calls (a batch of {BATCH} rows), milliseconds.\n")
+    print(
+        f"Median of {REPEATS} calls (one row) and of {REPEATS // 10} calls (a batch of {BATCH} rows), milliseconds.\n"
+    )
     header = f"{'model':55} {'direct':>8} {'predict':>8} {'+':>7} | {'direct':>8} {'process':>8} {'+/row':>7}"
     print(header)
     print("-" * len(header))

@@ -123,7 +123,7 @@ class Interface:
         self.batch = bool(batch)
         self.max_batch_size = max_batch_size
 
-        self._forced_model_type = model_type
+        self._forced_model_type, self._concurrency_given = model_type, concurrency_limit is not None
         kind = kind_named(model_type) if model_type else detect(fn)
         inputs_, outputs_ = interface_components(fn, kind, inputs, outputs)
         model = self._adapt(fn, version, inputs_, outputs_)
@@ -146,8 +146,12 @@ class Interface:
 
     def swap(self, model: Any, version: str | None = None) -> None:
         """Use ``model`` for every answer from now on, in every open view and shared page, under ``version``
-        (default: a fingerprint of the model). Flags record which version answered."""
-        self._pipeline.model = self._adapt(model, version, self._pipeline.inputs, self._pipeline.outputs)
+        (default: a fingerprint of the model). Flags record which version answered. Without an explicit
+        ``concurrency_limit``, the limit follows the new model's kind (1 in the kernel, 8 for a Ray deployment)."""
+        adapted = self._adapt(model, version, self._pipeline.inputs, self._pipeline.outputs)
+        if not self._concurrency_given:
+            self._runner.queue.resize(adapted.adapter.concurrency)
+        self._pipeline.model = adapted
 
     def _adapt(self, model: Any, version: str | None, inputs: list[Component], outputs: list[Component]) -> Model:
         return Model.adapt(

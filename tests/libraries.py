@@ -18,4 +18,4 @@ def require(name: str) -> ModuleType:
         reason = f'{name} is not installed ({error}): pip install -e ".[test,models]"'
         if os.environ.get("CI"):
             pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        pytest.skip(reason, allow_module_level=True)

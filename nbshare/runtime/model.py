@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,14 +61,16 @@ class Model:
     @property
     def name(self) -> str:
         """The function's name, or the model's class name."""
-        return getattr(self.obj, "__name__", type(self.obj).__name__)
+        name = getattr(self.obj, "__name__", None)  # a Ray handle answers every attribute with a handle
+        return name if isinstance(name, str) else type(self.obj).__name__
 
 
 def fingerprint(model: Any) -> str:
     """A short name that changes when the function's code or the model object changes."""
     code = getattr(model, "__code__", None)
-    if code is not None:
+    if isinstance(code, types.CodeType):
         digest = hashlib.sha1(code.co_code + repr(code.co_consts).encode()).hexdigest()[:10]
         return f"{getattr(model, '__qualname__', 'fn')}@{digest}"
-    name = getattr(model, "__qualname__", None) or type(model).__qualname__
+    name = getattr(model, "__qualname__", None)
+    name = name if isinstance(name, str) else type(model).__qualname__  # not a Ray handle's made-up attribute
     return f"{name}@{id(model):x}"

@@ -15,18 +15,17 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._log import log, log_exception
+from .abandon import awaited_by
+from .queue_entries import Entry, RowsRunner, Run, Worker
 
 __all__ = ["Failed", "InferenceQueue", "ModelStuck", "ModelTimeout", "QueueError", "QueueStatus", "RequestCancelled"]
 
 MAX_ABANDONED = 4
 """How many threads running an overdue call the queue leaves behind at most (each replaced by a fresh worker)."""
-
-RowsRunner = Callable[[list[Any]], list[Any]]
-"""Runs many rows in one call; returns per row a result, or a :class:`Failed` for a row that failed alone."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +91,9 @@ class InferenceQueue:
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)  # workers wait here for jobs
         self._clock = threading.Condition(self._lock)  # the watchdog waits here for deadlines
-        self._pending: collections.deque[_Entry] = collections.deque()
-        self._workers: list[_Worker] = []  # the ones holding a slot
-        self._abandoned: list[_Worker] = []  # left running an overdue call, slot given to a fresh worker
+        self._pending: collections.deque[Entry] = collections.deque()
+        self._workers: list[Worker] = []  # the ones holding a slot
+        self._abandoned: list[Worker] = []  # left running an overdue call, slot given to a fresh worker
         self._threads = 0
         self._watchdog = False
         self._news = threading.Condition(self._lock)  # the herald waits here for positions that changed
@@ -108,7 +107,7 @@ class InferenceQueue:
         on_ahead: Callable[[int], None] | None = None,
     ) -> Future[Any]:
         """Queue ``job``; ``on_start`` is called on the worker thread just before the job runs."""
-        return self._enqueue(_Entry(Future(), job, on_start, on_ahead))
+        return self._enqueue(Entry(Future(), job, on_start, on_ahead))
 
     def submit_row(
         self,
@@ -120,7 +119,7 @@ class InferenceQueue:
     ) -> Future[Any]:
         """Queue one row for ``runner``; rows for the same runner waiting together run as one batch of up to
         ``limit``. The future holds the row's result, or the exception the row (or the whole batch) raised."""
-        return self._enqueue(_Entry(Future(), None, on_start, on_ahead, runner, row, limit))
+        return self._enqueue(Entry(Future(), None, on_start, on_ahead, runner, row, limit))
 
     def cancel(self, future: Future[Any]) -> bool:
         """Withdraw the request of ``future``: a waiting one leaves the queue (the model never sees it); a running
@@ -149,12 +148,16 @@ class InferenceQueue:
             overdue = sum(run.overdue for run in runs)
             return QueueStatus(len(self._pending), len(runs) - overdue, len(self._abandoned) + overdue, self.timeout)
 
-    @property
-    def running(self) -> int:
-        """How many jobs are running now (within their time)."""
-        return self.status().running
+    def resize(self, concurrency_limit: int) -> None:
+        """Run at most ``concurrency_limit`` calls at once from now on (a swap to a model of another kind): workers
+        over the new limit end once their call returns, before the next one starts; new ones start as jobs come."""
+        with self._lock:
+            self.concurrency_limit = concurrency_limit
+            if self._pending:
+                self._start_threads(herald=False)
+            self._ready.notify_all()
 
-    def _enqueue(self, entry: _Entry) -> Future[Any]:
+    def _enqueue(self, entry: Entry) -> Future[Any]:
         with self._lock:
             stuck = self._stuck_message()
             if stuck is None:
@@ -204,28 +207,33 @@ class InferenceQueue:
             self._herald = _daemon(self._tell_positions, "nbshare-inference-herald")
 
     def _spawn(self) -> None:
-        worker = _Worker()
+        worker = Worker()
         self._workers.append(worker)
         self._threads += 1
         _daemon(lambda: self._work(worker), f"nbshare-inference-{self._threads}")
 
-    def _work(self, worker: _Worker) -> None:
+    def _work(self, worker: Worker) -> None:
         while True:
             with self._ready:
-                while not self._pending:
+                while not self._pending and len(self._workers) <= self.concurrency_limit:
                     self._ready.wait()
+                if len(self._workers) > self.concurrency_limit:  # the limit fell: this slot goes
+                    self._workers.remove(worker)
+                    self._ready.notify()  # a job that woke this worker goes to the next one
+                    return
                 entry = self._pending.popleft()
                 batch = [entry, *self._take_batch_mates(entry)] if entry.runner is not None else [entry]
                 batch = [member for member in batch if member.future.set_running_or_notify_cancel()]
                 self._positions_changed()
                 run = None
                 if batch:
-                    run = worker.run = _Run(batch, time.monotonic() + (self.timeout or math.inf))
+                    run = worker.run = Run(batch, time.monotonic() + (self.timeout or math.inf))
                     if run.deadline < self._alarm:
                         self._clock.notify()  # only when the watchdog would wake too late
             if run is None:
                 continue
-            results, error = _call(run.batch)
+            with awaited_by([member.future for member in run.batch]):  # a kind may stop a call given up on
+                results, error = _call(run.batch)
             with self._lock:
                 run.finished, worker.run = True, None
                 keep = [] if run.overdue else [member for member in run.batch if not member.detached]
@@ -242,7 +250,7 @@ class InferenceQueue:
             if not carry_on:
                 return
 
-    def _after_run(self, worker: _Worker) -> bool:
+    def _after_run(self, worker: Worker) -> bool:
         """Whether ``worker``'s thread goes on working (under the lock)."""
         if not worker.abandoned:
             return True
@@ -255,7 +263,7 @@ class InferenceQueue:
         self._workers.append(worker)
         return True
 
-    def _take_batch_mates(self, first: _Entry) -> list[_Entry]:
+    def _take_batch_mates(self, first: Entry) -> list[Entry]:
         mates = [e for e in self._pending if e.runner is not None and e.runner == first.runner][: first.limit - 1]
         for mate in mates:
             self._pending.remove(mate)
@@ -277,11 +285,11 @@ class InferenceQueue:
                 future.set_exception(error)
             log(f"a call took longer than the {self.timeout:g} s timeout; {stuck} overdue call(s) left to finish")
 
-    def _expired(self) -> list[_Worker]:
+    def _expired(self) -> list[Worker]:
         now = time.monotonic()
         return [w for w in self._workers if w.run is not None and not w.run.overdue and w.run.deadline <= now]
 
-    def _expire(self, workers: list[_Worker]) -> tuple[list[tuple[Future[Any], QueueError]], list[_Entry]]:
+    def _expire(self, workers: list[Worker]) -> tuple[list[tuple[Future[Any], QueueError]], list[Entry]]:
         """Fail the overdue calls of ``workers`` and replace them while the cap allows (under the lock); when every
         slot is then stuck, the waiting requests fail too. Returns the failures to set and the requests dropped."""
         failures: list[tuple[Future[Any], QueueError]] = []
@@ -301,7 +309,7 @@ class InferenceQueue:
             return failures, waiting
         return failures, []
 
-    def _abandon(self, worker: _Worker) -> None:
+    def _abandon(self, worker: Worker) -> None:
         worker.abandoned = True
         self._workers.remove(worker)
         self._abandoned.append(worker)
@@ -318,7 +326,7 @@ class InferenceQueue:
         )
 
 
-def _call(batch: list[_Entry]) -> tuple[list[Any] | None, BaseException | None]:
+def _call(batch: list[Entry]) -> tuple[list[Any] | None, BaseException | None]:
     """Run one job or one batch of rows: the results in ``batch``'s order, or the error that failed them all."""
     try:
         for member in batch:
@@ -339,59 +347,9 @@ def _daemon(target: Callable[[], None], name: str) -> bool:
     return True
 
 
-def _tell(moved: list[tuple[_Entry, int]]) -> None:
+def _tell(moved: list[tuple[Entry, int]]) -> None:
     for entry, ahead in moved:
         try:
             entry.moved(ahead)
         except Exception as error:  # a viewer's callback must not stop the queue
             log_exception("a queue position could not be shown", error)
-
-
-@dataclass(eq=False)
-class _Entry:
-    future: Future[Any]
-    job: Callable[[], Any] | None
-    on_start: Callable[[], None] | None
-    on_ahead: Callable[[int], None] | None = None
-    runner: RowsRunner | None = None
-    row: Any = None
-    limit: int = 1
-    detached: bool = False  # cancelled while running: its answer is dropped
-    _told: int | None = None
-    _started: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def moved(self, ahead: int) -> None:
-        """Tell ``on_ahead`` the new count, unless it started or a lower count was told (calls may race)."""
-        if self.on_ahead is None:
-            return
-        with self._lock:
-            if self._started or (self._told is not None and ahead >= self._told):
-                return
-            self._told = ahead
-            self.on_ahead(ahead)
-
-    def start(self) -> None:
-        with self._lock:  # after this, no queue position is told
-            self._started = True
-            if self.on_start is not None:
-                self.on_start()
-
-    def close(self) -> None:
-        """Tell no more positions (the request left the queue without starting)."""
-        with self._lock:
-            self._started = True
-
-
-@dataclass(eq=False)
-class _Run:
-    batch: list[_Entry]
-    deadline: float  # math.inf without a timeout
-    overdue: bool = False  # ran past the deadline: its callers were told, its answer is dropped
-    finished: bool = False
-
-
-@dataclass(eq=False)
-class _Worker:
-    run: _Run | None = None
-    abandoned: bool = False

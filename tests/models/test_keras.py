@@ -29,4 +29,3 @@ def test_keras_models_on_each_backend(backend: str) -> None:
     )
     passed = sorted(line.split()[1] for line in run.stdout.splitlines() if line.startswith("passed "))
     assert run.returncode == 0 and passed == ALL_CASES, f"{run.stdout}\n{run.stderr[-6000:]}"
-

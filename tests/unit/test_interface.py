@@ -216,7 +216,7 @@ def test_queue_limits_concurrency_and_reports_position():
         return 1
 
     futures = [queue.submit(job) for _ in range(5)]
-    wait_until(lambda: queue.running == 2)
+    wait_until(lambda: queue.status().running == 2)
     assert queue.position(futures[4]) == 2
     gate.set()
     assert sum(f.result(5) for f in futures) == 5

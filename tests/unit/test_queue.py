@@ -172,3 +172,50 @@ def test_without_a_timeout_nothing_is_abandoned() -> None:
     assert queue.status().stuck == 0
     gate.set()
     assert slow.result(10) == "slow"
+
+
+def test_a_swap_to_a_model_of_another_kind_takes_its_concurrency_and_a_lower_limit_is_obeyed_at_once(
+    release: threading.Event,
+) -> None:
+    """A model in the kernel runs one call at a time; swapped to a kind whose calls may overlap (a remote deployment)
+    three run at once; swapped back, one at a time again, although three workers were started."""
+    from nbshare.runtime.models._kind import _KINDS
+    from nbshare.runtime.models.function import Function
+
+    class Deployment:
+        def __call__(self, text: str) -> str:
+            release.wait(30)
+            return text
+
+    class RemoteKind(Function):  # as the Ray kind: detected first, calls in flight at once
+        name = "test-remote"
+        order = 1
+        concurrency = 3
+
+        @classmethod
+        def matches(cls, obj):
+            return isinstance(obj, Deployment)
+
+    def local(text: str) -> str:
+        release.wait(30)
+        return text
+
+    try:
+        iface = nbshare.Interface(local, "text", "text")
+        queue = iface.runner.queue
+        iface.swap(Deployment())
+        first = [iface.runner.submit([str(i)]) for i in range(3)]
+        until(lambda: queue.status().running == 3)  # three calls in flight
+        release.set()
+        assert [f.result(30)[0] for f in first] == [["0"], ["1"], ["2"]]
+        release.clear()
+        iface.swap(local)
+        second = [iface.runner.submit([str(i)]) for i in range(3)]
+        until(lambda: queue.status().running == 1 and queue.status().queued == 2)  # the others wait their turn
+        release.set()
+        assert [f.result(30)[0] for f in second] == [["0"], ["1"], ["2"]]
+        fixed = nbshare.Interface(local, "text", "text", concurrency_limit=2)
+        fixed.swap(Deployment())
+        assert fixed.runner.queue.concurrency_limit == 2  # a limit the researcher gave stays
+    finally:
+        _KINDS.pop("test-remote", None)

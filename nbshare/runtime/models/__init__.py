@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import function, keras_model, sklearn_estimator, tf_function, torch_module
+from . import function, hf_pipeline, keras_model, onnx_session, ray_handle, sklearn_estimator, tf_function, torch_module
 from ._kind import CannotStack, ModelKind, detect, kind_named, kind_names
 from .function import BatchError
 from .torch_module import torch_batch_of_one
@@ -23,7 +23,16 @@ __all__ = [
     "torch_batch_of_one",
 ]
 
-_REGISTERED = (function, keras_model, sklearn_estimator, tf_function, torch_module)
+_REGISTERED = (
+    function,
+    hf_pipeline,
+    keras_model,
+    onnx_session,
+    ray_handle,
+    sklearn_estimator,
+    tf_function,
+    torch_module,
+)
 
 
 def detect_model_type(model: Any) -> str:
