@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import nbshare
+from nbshare._errors import InputError
 
 from libraries import require
 from waiting import until
@@ -244,6 +245,10 @@ def test_zero_shot_classification_takes_comma_separated_candidate_labels(transfo
     assert table["error"].isna().all() and set(scores(table["Class"][1])) == {"good", "bad"}
     with pytest.raises(ValueError, match=r"takes 2 input\(s\) \(Text, Candidate labels\)"):
         nbshare.Interface(pipe, "text", "label")
+    many = ", ".join(f"label {index}" for index in range(21))  # each label is one pass of the model
+    with pytest.raises(InputError, match="21 candidate labels; at most 20"):
+        iface.predict("i loved the film", many)
+    assert iface.inputs[1].max_length == 2_000
 
 
 def test_zero_shot_image_classification_scores_the_candidate_labels(transformers, bert_tokenizer) -> None:

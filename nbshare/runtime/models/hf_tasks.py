@@ -24,6 +24,9 @@ INPUT_NAMES = {
 }  # fmt: skip
 """The label each kind of input gets in the interface."""
 
+MAX_CANDIDATE_LABELS = 20
+"""The most candidate labels a zero-shot pipeline scores for one row (a visitor's text cannot ask for thousands)."""
+
 _ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 _TEXT_KEYS = ("generated_text", "summary_text", "translation_text", "text")
 _BOX_COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c")
@@ -156,7 +159,7 @@ def _input_component(what: str, pipe: Any) -> Any:
     if what == "audio":
         return Audio()
     if what == "labels":
-        return Textbox(placeholder="Labels separated by commas, e.g. positive, negative")
+        return Textbox(placeholder="Labels separated by commas, e.g. positive, negative", max_length=2_000)
     if what == "masked":
         mask = getattr(getattr(pipe, "tokenizer", None), "mask_token", None) or "the mask token"
         return Textbox(placeholder=f"A sentence with {mask} where a word is missing")
@@ -268,6 +271,11 @@ def prepare(what: str, value: Any, pipe: Any) -> Any:
         labels = [label for label in labels if label]
         if not labels:
             raise InputError(f"{INPUT_NAMES['labels']} is empty: enter the labels to choose from, separated by commas")
+        if len(labels) > MAX_CANDIDATE_LABELS:  # each label costs the model one pass over the text
+            raise InputError(
+                f"{INPUT_NAMES['labels']}: {len(labels)} candidate labels; at most {MAX_CANDIDATE_LABELS} are scored "
+                "at once (each one is a pass of the model)"
+            )
         return labels
     return value
 
