@@ -92,8 +92,9 @@ class ModelKind:
         """Raise a ValueError saying what to change when the model cannot take the interface's inputs."""
 
     def call(self, *args: Any) -> Any:
-        """The model's result for one row: one value per input in, the outputs' values out."""
-        raise NotImplementedError
+        """The model's result for one row: one value per input in, the outputs' values out (by default, a batch of
+        one through :meth:`call_many`)."""
+        return self.call_many([[value] for value in args])[0]
 
     def call_many(self, columns: list[list[Any]]) -> list[Any]:
         """The results for many rows in one call of the model (``columns[i]``: input ``i``'s value per row), each

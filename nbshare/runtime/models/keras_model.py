@@ -55,9 +55,6 @@ class KerasModel(ModelKind):
                 f"({', '.join(input_labels)}); give one input component per model input"
             )
 
-    def call(self, *args: Any) -> Any:
-        return self.call_many([[value] for value in args])[0]
-
     def call_many(self, columns: list[list[Any]]) -> list[Any]:
         declared = _declared_inputs(self.obj)
         starts: list[int] | None = None

@@ -54,9 +54,6 @@ class Estimator(ModelKind):
             return pandas.DataFrame({name: column for name, column in zip(names, columns, strict=True)}), None
         return stack_rows(columns)
 
-    def call(self, *args: Any) -> Any:
-        return self.call_many([[value] for value in args])[0]
-
     def call_many(self, columns: list[list[Any]]) -> list[Any]:
         batch, starts = self._batch(columns)
         if self._classifies():

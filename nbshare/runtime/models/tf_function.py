@@ -44,9 +44,6 @@ class TensorFlowFunction(ModelKind):
                 f"({', '.join(input_labels)}); give one input component per tensor"
             )
 
-    def call(self, *args: Any) -> Any:
-        return self.call_many([[value] for value in args])[0]
-
     def call_many(self, columns: list[list[Any]]) -> list[Any]:
         import tensorflow as tf
 
