@@ -7,6 +7,7 @@ from ._errors import InputError
 from ._version import __version__
 from .flagging import FlagError, export_csv, load_flags
 from .interface import Interface, ModelStuck, ModelTimeout, OutputError, ValidationError
+from .runtime.example_rows import Example
 from .saliency import Gradient, Occlusion
 from .values.edits import EditedImage, replay
 from .values.sound import EditedAudio, replay_audio
@@ -17,6 +18,7 @@ __all__ = [
     "Component",
     "EditedAudio",
     "EditedImage",
+    "Example",
     "Explanation",
     "FlagError",
     "Gradient",

@@ -38,6 +38,9 @@ class CommSession:
         self.closed = False
         self.user: str | None = None
         """The signed-in visitor's name, when the link asks for a login."""
+        self.visitor: str | None = None
+        """Who the visitor is across sessions (their sign-in, else their browser's signed client id, hashed): a
+        visitor's flags, re-tests and replies follow it. None when unknown (the session alone then)."""
         self.resources: dict[str, Any] = {}
         """Per-session singletons other modules need (e.g. an ipycanvas manager), by name."""
         self.log = VisitorLog(self.id[:8])

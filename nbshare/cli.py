@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import runpy
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from .interface import Interface
 
 __all__ = ["main"]
 
-PACEMAKER_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "pacemaker.ipynb"
 PASSWORD_VARIABLE = "NBSHARE_PASSWORD"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nbshare", description="Serve an nbshare Interface as a standalone page.")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="serve a demo interface (the pacemaker classifier when available)")
+    demo = commands.add_parser("demo", help="serve the demo: the pacemaker detector of notebooks/pacemaker.ipynb")
     serve = commands.add_parser("serve", help="serve the Interface defined in a Python script")
     serve.add_argument("script", type=Path, help="a Python file that creates an nbshare.Interface")
     serve.add_argument("--name", help="the variable holding the Interface, when the script makes several")
@@ -46,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.exit(2, f"nbshare: {error}\n")
     link = interface.launch(inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port)
-    print(link, flush=True)
+    print(link._describe(reveal=True), flush=True)  # a terminal: nothing here is saved in a notebook
+    if interface.flagging:
+        folder = interface.flag_store.folder
+        print(f"Flags sent from the page are written to {folder}", flush=True)
+        print(f"  read them in Python: nbshare.load_flags({str(folder)!r})", flush=True)
     print("Press Ctrl+C to stop serving.", flush=True)
     try:
         threading.Event().wait()
@@ -92,48 +93,11 @@ def interface_from_script(script: Path, name: str | None) -> Interface:
 
 
 def demo_interface() -> Interface:
-    """The pacemaker notebook's interface when its notebook and scikit-learn are at hand, else a small one."""
-    if PACEMAKER_NOTEBOOK.is_file():
-        try:
-            import sklearn  # noqa: F401
-        except ImportError:
-            pass
-        else:
-            return _interface_from_notebook(PACEMAKER_NOTEBOOK)
-    return _brightness_demo()
+    """The pacemaker detector of ``notebooks/pacemaker.ipynb``: its trained model and example frames ship in the
+    package (:mod:`nbshare.demo`), so no notebook and no training are needed."""
+    from .demo import pacemaker_interface
 
-
-def _interface_from_notebook(path: Path) -> Interface:
-    """Run a notebook's code cells up to the one that makes ``iface`` (training included), in a fresh namespace."""
-    print(f"Training the classifier of {path.name}…", flush=True)
-    namespace: dict[str, Any] = {"__name__": "__nbshare_demo__"}
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        exec(compile("".join(cell["source"]), str(path), "exec"), namespace)  # our own notebook, shipped with us
-        if isinstance(namespace.get("iface"), Interface):
-            return namespace["iface"]  # type: ignore[no-any-return]
-    raise LookupError(f"{path} never defines iface")
-
-
-def _brightness_demo() -> Interface:
-    import numpy as np
-
-    from .widgets import Image, Label
-
-    def brightness(image: Any) -> dict[str, float]:
-        mean = float(np.asarray(image, dtype=np.float32).mean() / 255)
-        return {"bright": mean, "dark": 1 - mean}
-
-    gradient = np.tile(np.linspace(0, 255, 256, dtype=np.uint8), (160, 1))
-    return Interface(
-        brightness,
-        Image(image_mode="L", label="Picture"),
-        Label(),
-        title="Bright or dark?",
-        description="Paint, crop or flip the picture and **Submit**: the answer is its mean brightness.",
-        examples=[gradient, 255 - gradient[:, :128]],
-    )
+    return pacemaker_interface()
 
 
 if __name__ == "__main__":

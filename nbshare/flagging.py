@@ -5,6 +5,8 @@ A store is a folder: ``flags.jsonl`` (one JSON record per line, append-only) and
 record's files are written and fsync'd first, then its line is appended and fsync'd under an exclusive lock, so many
 writers (every session, the notebook, other processes) never interleave, and a killed writer loses at most the record
 it was writing. A torn last line is skipped when reading. File names are generated, never taken from user input.
+The researcher's replies (``replies.jsonl``) and the outcomes of re-testing flags on a model version
+(``retests.jsonl``) are appended the same way, each line naming its flag: nothing earlier is ever rewritten.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._log import log_exception
 from .values import stored
 from .values.files import format_bytes
 
@@ -27,6 +30,10 @@ __all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
 
 DEFAULT_MAX_MESSAGE_CHARS = 10_000
 DEFAULT_MAX_FLAG_BYTES = 128 * 1024 * 1024
+
+Listener = Callable[[str, dict[str, Any]], None]
+"""``listener(kind, record)``: a "flag" or a "reply" as written, or "retests": ``{"outcomes": [...]}``, the outcomes
+of one re-test run at once."""
 
 
 class FlagError(RuntimeError):
@@ -44,15 +51,35 @@ class FlagStore:
     def __init__(self, folder: str | os.PathLike[str], max_flag_bytes: int = DEFAULT_MAX_FLAG_BYTES) -> None:
         self.folder = Path(folder).absolute()  # paths in the DataFrame stay valid after a chdir
         self.lines = self.folder / "flags.jsonl"
+        self.replies_file = self.folder / "replies.jsonl"
+        self.retests_file = self.folder / "retests.jsonl"
         self.files = self.folder / "files"
         self.max_flag_bytes = max_flag_bytes
         """The most bytes one flag may write to disk (its files and its line)."""
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._listeners: list[Listener] = []
 
     def on_flag(self, listener: Callable[[dict[str, Any]], None]) -> None:
-        """Call ``listener(record)`` after each record this store object writes."""
+        """Call ``listener(record)`` after each flag this store object writes."""
+        self.watch(lambda kind, record: listener(record) if kind == "flag" else None)
+
+    def watch(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(kind, record)`` after each flag, reply or re-test run this store object writes (see
+        :data:`Listener`; on the writer's thread; what it raises is logged). Returns the function that stops it."""
         self._listeners.append(listener)
+
+        def stop() -> None:
+            with contextlib.suppress(ValueError):  # stopped already
+                self._listeners.remove(listener)
+
+        return stop
+
+    def _notify(self, kind: str, record: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(kind, record)
+            except Exception as error:  # what is stored stays stored: one viewer's defect must not look like a refusal
+                log_exception(f"showing a new {kind} of the flag store", error)
 
     def append(self, fields: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """Store one flag: ``fields`` (message, option, session...) and ``values`` (per column: input/output name ->
@@ -61,7 +88,7 @@ class FlagStore:
         flag_id = uuid.uuid4().hex
         record: dict[str, Any] = {
             "id": flag_id,
-            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "time": _now(),
             **fields,
             "values": {},
         }
@@ -73,22 +100,9 @@ class FlagStore:
                     "role": entry["role"],
                     **stored.as_stored(entry["value"]).to_record(files, f"{flag_id}-{index}"),
                 }
-            try:
-                line = (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
-            except UnicodeEncodeError as error:
-                raise FlagError(
-                    f"the flag holds text that is not valid Unicode (a lone surrogate, {error.object[error.start]!r}); "
-                    "nothing was stored"
-                ) from None
+            line = _line(record, "the flag")
             files.count(len(line))
-            with self._lock, open(self.lines, "ab") as handle:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-                try:
-                    handle.write(line)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                finally:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            self._append_lines(self.lines, line)
         except OSError as error:
             files.remove()
             raise FlagError(
@@ -97,9 +111,71 @@ class FlagStore:
         except BaseException:
             files.remove()
             raise
-        for listener in list(self._listeners):
-            listener(record)
+        self._notify("flag", record)
         return record
+
+    def reply(self, flag_id: str, text: str, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> dict[str, Any]:
+        """Store the researcher's answer ``text`` to flag ``flag_id`` (``replies.jsonl``, with the time); returns the
+        reply. KeyError for an id no flag has; ValueError for text that is empty, over ``max_chars`` characters or
+        not valid Unicode; FlagError when the disk refuses it."""
+        if not isinstance(text, str):
+            raise TypeError(f"a reply is text, got {type(text).__name__}")
+        if not text.strip():
+            raise ValueError("the reply is empty")
+        if len(text) > max_chars:
+            raise ValueError(f"the reply is {len(text):,} characters; the limit is {max_chars:,}")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"the reply contains a character that is not valid text (U+{ord(text[error.start]):04X} at position "
+                f"{error.start + 1}, half of a surrogate pair)"
+            ) from None
+        if not isinstance(flag_id, str) or not any(record.get("id") == flag_id for record in self.records()):
+            raise KeyError(f"no flag with id {str(flag_id)[:80]!r} in {self.folder} (see the id column of iface.flags)")
+        reply = {"id": uuid.uuid4().hex, "flag": flag_id, "time": _now(), "text": text}
+        self._append(self.replies_file, [reply], "the reply")
+        self._notify("reply", reply)
+        return reply
+
+    def record_retests(self, outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append the outcomes of re-testing flags (each ``{"flag", "version", "changed", "answer", "error"}``; the
+        time is added) to ``retests.jsonl`` at once; returns them as written."""
+        written = [{**outcome, "time": _now()} for outcome in outcomes]
+        if written:
+            self._append(self.retests_file, written, "the re-test results")
+        if written:
+            self._notify("retests", {"outcomes": written})
+        return written
+
+    def replies(self) -> list[dict[str, Any]]:
+        """Every reply, oldest first: ``{"id", "flag", "time", "text"}``."""
+        return _read_lines(self.replies_file)
+
+    def retests(self) -> list[dict[str, Any]]:
+        """Every re-test outcome, oldest first: ``{"flag", "version", "changed", "answer", "error", "time"}``."""
+        return _read_lines(self.retests_file)
+
+    def _append(self, path: Path, records: list[dict[str, Any]], what: str) -> None:
+        data = b"".join(_line(record, what) for record in records)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._append_lines(path, data)
+        except OSError as error:
+            raise FlagError(
+                f"{what} could not be saved ({error.strerror or error}); nothing earlier is affected"
+            ) from error
+
+    def _append_lines(self, path: Path, data: bytes) -> None:
+        """Append whole lines under this object's lock and an exclusive file lock (other processes), fsync'd."""
+        with self._lock, open(path, "ab") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def write(self, data: bytes, name: str) -> str:
         """Write a record's file ``files/<name>`` (fsync'd, replaced atomically); returns its relative path."""
@@ -124,16 +200,7 @@ class FlagStore:
 
     def records(self) -> list[dict[str, Any]]:
         """Every intact record, oldest first (a torn line from a killed writer is skipped)."""
-        if not self.lines.exists():
-            return []
-        records = []
-        with open(self.lines, "rb") as handle:
-            for raw in handle:
-                try:
-                    records.append(json.loads(raw))
-                except ValueError:
-                    continue
-        return records
+        return _read_lines(self.lines)
 
     def dataframe(self) -> Any:
         """One row per flag (oldest first): a column per input/output, then option, message, time, session, user,
@@ -158,6 +225,36 @@ class FlagStore:
         if "time" in frame:
             frame["time"] = pd.to_datetime(frame["time"], utc=True)
         return frame
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _line(record: dict[str, Any], what: str) -> bytes:
+    try:
+        return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+    except UnicodeEncodeError as error:
+        raise FlagError(
+            f"{what} holds text that is not valid Unicode (a lone surrogate, {error.object[error.start]!r}); "
+            "nothing was stored"
+        ) from None
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    """The intact JSON objects of a ``.jsonl`` file, oldest first (a torn line from a killed writer is skipped)."""
+    if not path.exists():
+        return []
+    records = []
+    with open(path, "rb") as handle:
+        for raw in handle:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    return records
 
 
 class _RecordFiles:

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .flagging import DEFAULT_MAX_MESSAGE_CHARS, FlagStore
+from .runtime.example_rows import example_rows
 from .runtime.model import Model
 from .runtime.models import detect, kind_named
-from .runtime.pipeline import OutputError, Pipeline, input_row
+from .runtime.pipeline import OutputError, Pipeline
 from .runtime.queue import InferenceQueue, ModelStuck, ModelTimeout, QueueStatus
 from .runtime.runner import Runner
+from .runtime.served import ServedModels
 from .runtime.signature import interface_components
 from .runtime.validation import ValidationError
 from .saliency import resolve_interpretation
@@ -42,8 +44,9 @@ class Interface:
         A function with several outputs returns a tuple. Left out for a model that says what it takes and gives
         (a Hugging Face pipeline's task): inferred from it.
     examples
-        Rows of input values shown as a clickable table; a click fills the inputs and runs ``fn``. With a
-        single input, a row may be the bare value.
+        Rows of input values shown as clickable thumbnails; a click fills the inputs and runs ``fn``. With a
+        single input, a row may be the bare value. ``nbshare.Example(*values, label="with device")`` is a row with
+        a caption.
     title, description
         Shown above the interface, as Markdown (the title as one line); HTML in either is escaped.
     live
@@ -128,6 +131,7 @@ class Interface:
         inputs_, outputs_ = interface_components(fn, kind, inputs, outputs)
         model = self._adapt(fn, version, inputs_, outputs_)
         self._pipeline = Pipeline(inputs_, outputs_, model, preprocess, postprocess)
+        self._served = ServedModels(model)  # the versions retest_flags(version) may name
         queue = InferenceQueue(kind.concurrency if concurrency_limit is None else concurrency_limit, timeout=timeout)
         self._runner = Runner(self._pipeline, queue, batch=self.batch, max_batch_size=max_batch_size)
         self.examples = self._check_examples(examples)
@@ -152,6 +156,7 @@ class Interface:
         if not self._concurrency_given:
             self._runner.queue.resize(adapted.adapter.concurrency)
         self._pipeline.model = adapted
+        self._served.add(adapted)
 
     def _adapt(self, model: Any, version: str | None, inputs: list[Component], outputs: list[Component]) -> Model:
         return Model.adapt(
@@ -188,19 +193,13 @@ class Interface:
         return list(self._pipeline.outputs)
 
     def _check_examples(self, examples: Sequence[Any] | None) -> list[list[Any]]:
-        if examples is None:
-            return []
-        if isinstance(examples, str) or not isinstance(examples, Sequence):
-            raise TypeError("examples must be a list of rows, one value per input")
-        rows = []
-        for number, row in enumerate(examples, start=1):
-            values = input_row(row, len(self._pipeline.inputs), f"example {number}")
+        rows, self.example_captions = example_rows(examples, len(self._pipeline.inputs))
+        for number, values in enumerate(rows, start=1):
             for component, value in zip(self._pipeline.inputs, values, strict=True):
                 try:
                     component.preprocess(component.postprocess(value))
                 except Exception as error:
                     raise ValueError(f"example {number}, {component.label}: {error}") from error
-            rows.append(values)
         return rows
 
     # -- running -----------------------------------------------------------------------------------
@@ -298,7 +297,8 @@ class Interface:
             else None
         )
         spec = ViewSpec(self._runner, self.examples, self.title, self.description, self.live, flagging,
-                        self.interpretation, on_close=self._forget_view)  # fmt: skip
+                        self.interpretation, on_close=self._forget_view,
+                        example_captions=self.example_captions)  # fmt: skip
         view = InterfaceView(spec)
         self._views.append(view)
         return view
@@ -328,6 +328,22 @@ class Interface:
         from .ui.inbox import Inbox
 
         return Inbox(self.flag_store, self.load_flag)
+
+    def retest_flags(self, version: str | None = None, *, progress: bool = True) -> Any:
+        """Run every flag's inputs (with their edits) through the model answering now, or the one that answered as
+        ``version`` (while it is still in memory), through the queue in batches like :meth:`process`. Returns a
+        DataFrame, a row per flag: ``id``, ``time``, the inputs, ``<output> then``/``now`` (a Label's top class),
+        ``version then``/``now``, ``changed``, ``message`` and ``error``; the outcome is recorded for the inbox and
+        the visitor's Your flags."""
+        from .ui.retest import retest_flags
+
+        model = self._served.model(version, self._runner)
+        return retest_flags(self._runner, self.flag_store, model, progress=progress)
+
+    def reply(self, flag_id: str, text: str) -> dict[str, Any]:
+        """Answer flag ``flag_id`` (the ``id`` column of ``iface.flags``): the visitor who sent it reads ``text`` on
+        their page, live, or at their next visit with the same sign-in or browser. Returns the stored reply."""
+        return self.flag_store.reply(flag_id, text, self.max_flag_message_chars)
 
     def load_flag(self, record: dict[str, Any] | str) -> InterfaceView:
         """Put a flag's inputs (images with their edits) into the notebook's newest view and run the model.

@@ -2,13 +2,13 @@
 
 Links: the local URL; the Jupyter server's jupyter-server-proxy URL when the kernel runs under one; Colab's port
 proxy in Colab; a public ngrok URL with ``share=True``. Each carries the server's token; ``Link.close()`` stops
-the server and the tunnel, and every link stops working at once.
+the server and the tunnel, and every link stops working at once. In a notebook the links are shown by a widget that
+fetches them from the kernel (``nbshare.ui.links``), so the token is never saved in the ``.ipynb``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 import sys
 import threading
@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from .server.access import LOOPBACK, Access, Credentials
 from .server.app import Limits, Server
+from .ui.links import HIDDEN_HINT, LinksPanel, mask_token
 
 if TYPE_CHECKING:
     from .interface import Interface
@@ -38,9 +39,14 @@ class ShareError(RuntimeError):
     """A link could not be made; the message says how to fix it."""
 
 
-@dataclass
+@dataclass(repr=False)
 class Link:
-    """Where a launched interface can be opened. Every URL carries the access token: share it like a password."""
+    """Where a launched interface can be opened. Every URL carries the access token: share it like a password.
+
+    Shown in a notebook, the links are a widget that gets the addresses from the kernel when it renders, so the token
+    is never written into the saved ``.ipynb``; ``repr()`` and ``str()`` mask it too. ``link.url`` (the one to give
+    out) and ``link.urls`` hold the full addresses.
+    """
 
     local_url: str
     proxy_url: str | None = None
@@ -49,43 +55,58 @@ class Link:
     server: Server | None = field(default=None, repr=False)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
     closed: bool = False
+    _panel: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def url(self) -> str:
         """The link to give others: public if there is one, else the notebook-served one, else the local one."""
         return self.public_url or self.colab_url or self.proxy_url or self.local_url
 
+    @property
+    def urls(self) -> dict[str, str]:
+        """Every link, token included, best first: ``{"public": ..., "colab": ..., "proxy": ..., "local": ...}``
+        (the kinds this launch made)."""
+        named = {"public": self.public_url, "colab": self.colab_url, "proxy": self.proxy_url, "local": self.local_url}
+        return {kind: url for kind, url in named.items() if url}
+
     def close(self) -> None:
         """Stop serving: the tunnel is removed, open pages are disconnected, and no link works any more."""
         if self.closed:
             return
         self.closed = True
+        if self._panel is not None:
+            self._panel.closed = True
         for step in reversed(self._on_close):
             step()
 
     def _links(self) -> list[tuple[str, str]]:
-        named = [
-            ("Public link", self.public_url),
-            ("Colab link", self.colab_url),
-            ("Notebook server link", self.proxy_url),
-            ("Local link (this machine only)", self.local_url),
-        ]
-        return [(name, url) for name, url in named if url]
+        names = {
+            "public": "Public link",
+            "colab": "Colab link",
+            "proxy": "Notebook server link",
+            "local": "Local link (this machine only)",
+        }
+        return [(names[kind], url) for kind, url in self.urls.items()]
+
+    def _describe(self, *, reveal: bool) -> str:
+        """One line per link; the tokens masked unless ``reveal`` (a terminal, where nothing is saved)."""
+        state = " (closed)" if self.closed else ""
+        lines = [f"{name}{state}: {url if reveal else mask_token(url)}" for name, url in self._links()]
+        return "\n".join(lines if reveal else [*lines, HIDDEN_HINT])
 
     def __str__(self) -> str:
-        state = " (closed)" if self.closed else ""
-        return "\n".join(f"{name}{state}: {url}" for name, url in self._links())
+        return self._describe(reveal=False)
 
-    def _repr_html_(self) -> str:
-        if self.closed:
-            return "<p>This interface's links are closed.</p>"
-        items = "".join(
-            f'<li>{html.escape(name)}: <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
-            f"{html.escape(url)}</a></li>"
-            for name, url in self._links()
-        )
-        note = "Anyone with a link can use the model; close them with <code>link.close()</code>."
-        return f"<ul class='nbshare-links'>{items}</ul><p>{note}</p>"
+    def __repr__(self) -> str:
+        state = ", closed" if self.closed else ""
+        return f"<nbshare.Link {mask_token(self.url)}{state} (token hidden; link.url has it)>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """What a notebook shows for the link: the links widget, whose state and text hold no token."""
+        if self._panel is None:
+            self._panel = LinksPanel(self._links)
+            self._panel.closed = self.closed
+        return self._panel._repr_mimebundle_()
 
 
 def launch(
@@ -153,14 +174,17 @@ def launch(
 
 
 def _show(interface: Interface, link: Link) -> None:
+    """In a notebook: the interface, then the links widget (nothing saved with the notebook holds the token). In a
+    terminal (a script, IPython's shell), where nothing is saved: the links in full."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
-        print(link)
+        print(link._describe(reveal=True))
         return
-    if get_ipython() is None:
-        print(link)
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        print(link._describe(reveal=True))
         return
     display(interface)
     display(link)

@@ -3,7 +3,8 @@
 // each cell by its column's type and sends back the cells that do not parse.
 import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
 
-const ROW_HEIGHT = 30;
+// A row is a finger's height (44 CSS px) on a touch screen or a phone, as every control is (theme.css).
+const ROW_HEIGHT = globalThis.matchMedia?.("(max-width: 640px), (pointer: coarse)").matches ? 44 : 30;
 const OVERSCAN = 8;
 const MAX_VIEW_ROWS = 12;
 
@@ -44,6 +45,7 @@ function render({ model, el }) {
   const editor = element("input", { type: "text", className: "nbshare-grid-editor", hidden: true });
   const body = element("div", { className: "nbshare-grid-body" }, editor);
   const scroller = element("div", { className: "nbshare-grid", tabIndex: 0, attrs: { role: "grid" } }, head, body);
+  scroller.style.setProperty("--nbshare-row-height", `${ROW_HEIGHT}px`);
   suppressShortcuts(scroller, editor);
   const [problem, showProblem] = messageLine();
   el.append(label, toolbar, scroller, problem);

@@ -1,46 +1,49 @@
-// Example rows; clicking one (or Enter/Space on it) fills the inputs and runs the function.
+// Examples as a grid of cards: each a button with the example's previews (thumbnails or short text) and its caption;
+// clicking one (or Enter/Space on it) fills the inputs and runs the function.
 import { bind, element, suppressShortcuts } from "./helpers.js";
 
 function render({ model, el }) {
   el.classList.add("nbshare-examples", "nbshare-field");
   const heading = element("span", { className: "nbshare-label", textContent: "Examples" });
-  const table = element("table");
+  const grid = element("div", { className: "nbshare-example-grid", role: "list" });
 
   let urls = [];
   const revoke = () => urls.forEach((url) => URL.revokeObjectURL(url));
   const update = () => {
     revoke();
     urls = [];
-    const head = element("thead", {}, element("tr", {}, ...model.get("headers").map((text) => element("th", { textContent: text }))));
-    const body = element("tbody");
-    model.get("rows").forEach((cells, index) => {
+    const headers = model.get("headers");
+    const captions = model.get("captions");
+    const cards = model.get("rows").map((cells, index) => {
+      const caption = captions[index] || "";
       const words = cells.map((cell) => (typeof cell === "string" ? cell : "image"));
-      const row = element("tr", { className: "nbshare-example", tabIndex: 0,
-        attrs: { role: "button", "aria-label": `Example ${index + 1}: ${words.join(", ")}` } });
-      suppressShortcuts(row); // Enter/Space choose the example, not a notebook command
+      const card = element("button", { type: "button", className: "nbshare-example",
+        attrs: { "aria-label": `Example ${index + 1}: ${caption || words.join(", ")}` } });
+      suppressShortcuts(card); // Enter/Space choose the example, not a notebook command
+      const images = element("span", { className: "nbshare-example-images" });
+      const texts = [];
       cells.forEach((cell, column) => {
-        const td = element("td");
         if (typeof cell === "string") {
-          td.textContent = cell;
-        } else {
-          const url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
-          urls.push(url);
-          td.append(element("img", { src: url, alt: `${model.get("headers")[column]} ${index + 1}`, className: "nbshare-thumbnail" }));
+          texts.push(headers.length > 1 ? `${headers[column]}: ${cell}` : cell);
+          return;
         }
-        row.append(td);
+        const url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
+        urls.push(url);
+        images.append(element("img", { src: url, alt: "", className: "nbshare-thumbnail" }));
       });
-      // The row goes with the next update, and its listeners with it.
-      const choose = () => model.send({ event: "select", index });
-      row.addEventListener("click", choose);
-      row.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); }
-      });
-      body.append(row);
+      if (images.childElementCount) card.append(images);
+      if (texts.length) card.append(element("span", { className: "nbshare-example-text", textContent: texts.join("\n") }));
+      if (caption) card.append(element("span", { className: "nbshare-example-caption", textContent: caption }));
+      card.title = [caption, ...texts].filter(Boolean).join("\n");
+      // The card goes with the next update, and its listener with it.
+      card.addEventListener("click", () => model.send({ event: "select", index }));
+      return element("div", { attrs: { role: "listitem" } }, card);
     });
-    table.replaceChildren(head, body);
+    grid.classList.toggle("nbshare-example-grid-text", cards.length > 0 && model.get("rows").every((cells) => cells.every((cell) => typeof cell === "string")));
+    grid.replaceChildren(...cards);
   };
-  const listeners = bind(model, "change:rows change:headers", update).defer(revoke);
-  el.append(heading, table);
+  const listeners = bind(model, "change:rows change:headers change:captions", update).defer(revoke);
+  el.append(heading, grid);
   update();
   return listeners.dispose;
 }

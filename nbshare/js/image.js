@@ -1,18 +1,24 @@
 // Image input and output. Python draws the image and the paint into an ipycanvas MultiCanvas (rendered here as a
 // child view); a local canvas on top draws the stroke or crop rectangle in progress at once, without waiting for the
-// kernel. Only finished operations are sent, in image pixels.
+// kernel. Only finished operations are sent, in image pixels. The stage zooms inside its viewport (zoom.js); an
+// explanation overlay that Python marks out of date (`explanation_stale`) is dimmed under a note.
 import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
 import { acceptDrops, fileProblem } from "./upload.js";
+import { zoomable } from "./zoom.js";
 
 const TOOLS = [["brush", "Brush"], ["eraser", "Eraser"], ["crop", "Crop"]];
+// [name, what it does, what the button shows, the edit it sends, its group]
 const ACTIONS = [
-  ["flip-h", "Flip horizontally", "⇋", { op: "flip", axis: "horizontal" }],
-  ["flip-v", "Flip vertically", "⇵", { op: "flip", axis: "vertical" }],
-  ["rotate", "Rotate 90° clockwise", "↻", { op: "rotate", degrees: 90 }],
-  ["undo", "Undo", "Undo", { op: "undo" }],
-  ["redo", "Redo", "Redo", { op: "redo" }],
-  ["reset", "Reset", "Reset", { op: "reset" }],
+  ["undo", "Undo", "↶", { op: "undo" }, "history"],
+  ["redo", "Redo", "↷", { op: "redo" }, "history"],
+  ["flip-h", "Flip horizontally", "⇋", { op: "flip", axis: "horizontal" }, "geometry"],
+  ["flip-v", "Flip vertically", "⇵", { op: "flip", axis: "vertical" }, "geometry"],
+  ["rotate", "Rotate 90° clockwise", "↻", { op: "rotate", degrees: 90 }, "geometry"],
+  ["reset", "Reset", "Reset", { op: "reset" }, "geometry"],
 ];
+
+const group = (name, ...children) =>
+  element("div", { className: "nbshare-tool-group", role: "group", attrs: { "aria-label": name } }, ...children);
 
 async function render({ model, el }) {
   const listeners = bind(model);
@@ -20,7 +26,6 @@ async function render({ model, el }) {
   el.classList.add("nbshare-field", "nbshare-image");
 
   const label = fieldLabel();
-  const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar" });
   let tool = "brush";
   const toolButtons = TOOLS.map(([name, text]) => {
     const toolButton = button(text, { className: "nbshare-button nbshare-tool" });
@@ -32,20 +37,33 @@ async function render({ model, el }) {
     listen(actionButton, "click", () => model.send({ event: "edit", edit }));
     return [name, actionButton];
   });
+  const inGroup = (name) => actionButtons.filter(([action]) => ACTIONS.find(([n]) => n === action)[4] === name).map(([, b]) => b);
   const size = element("input", { type: "range", min: 2, max: 120, className: "nbshare-brush-size", attrs: { "aria-label": "Brush size" } });
+  const sizeValue = element("output", { className: "nbshare-tool-value", attrs: { "aria-hidden": "true" } });
+  const sizeControl = element("label", { className: "nbshare-tool-option" }, element("span", { textContent: "Size" }), size, sizeValue);
   const color = element("input", { type: "color", className: "nbshare-brush-color", attrs: { "aria-label": "Brush colour" } });
-  const overlayToggle = element("input", { type: "checkbox", checked: true });
-  const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05, attrs: { "aria-label": "Overlay opacity" } });
-  const overlayControls = element("label", { className: "nbshare-choice" }, overlayToggle, "Overlay", overlayOpacity);
-  const replace = button("Replace image", { className: "nbshare-button nbshare-tool" });
-  toolbar.append(...toolButtons.map(([, b]) => b), ...actionButtons.map(([, b]) => b), size, color, overlayControls, replace);
-  suppressShortcuts(...toolbar.querySelectorAll("button, input"));
+  const colorControl = element("label", { className: "nbshare-tool-option" }, element("span", { textContent: "Colour" }), color);
+  const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar", attrs: { "aria-label": "Image tools" } },
+    group("Tools", ...toolButtons.map(([, b]) => b)),
+    group("History", ...inGroup("history")),
+    group("Brush", sizeControl, colorControl),
+    group("Flip, rotate, reset", ...inGroup("geometry")));
 
   const stage = element("div", { className: "nbshare-stage" });
   const canvasHost = element("div", { className: "nbshare-layer" });
   const heatmap = element("img", { className: "nbshare-layer nbshare-heatmap", alt: "" });
   const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
   stage.append(canvasHost, heatmap, draft);
+  const zoom = zoomable(listeners, stage);
+  const staleNote = element("div", { className: "nbshare-stale-badge", textContent: "Explanation out of date", hidden: true });
+  const frame = element("div", { className: "nbshare-frame" }, zoom.viewport, staleNote);
+
+  const overlayToggle = element("input", { type: "checkbox", checked: true });
+  const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05, attrs: { "aria-label": "Overlay opacity" } });
+  const overlayControls = element("label", { className: "nbshare-choice nbshare-tool-option" }, overlayToggle, "Overlay", overlayOpacity);
+  const replace = button("Replace image", { className: "nbshare-button nbshare-tool" });
+  const footer = element("div", { className: "nbshare-toolbar nbshare-image-footer" }, zoom.controls, replace, overlayControls);
+  suppressShortcuts(...toolbar.querySelectorAll("button, input"), ...footer.querySelectorAll("button, input"));
 
   const fileInput = element("input", { type: "file", accept: "image/*", hidden: true, attrs: { "aria-label": "Choose image file" } });
   const choose = button("Choose image");
@@ -55,7 +73,7 @@ async function render({ model, el }) {
   suppressShortcuts(drop);
   const camera = element("div", { className: "nbshare-camera", hidden: true });
   const [message, showMessage] = messageLine();
-  el.append(label, toolbar, drop, camera, stage, message);
+  el.append(label, toolbar, drop, camera, frame, footer, message);
 
   // The image and paint layers: ipycanvas's own view of the MultiCanvas that Python draws into.
   const canvasModel = await model.widget_manager.get_model(model.get("_canvas").replace("IPY_MODEL_", ""));
@@ -72,13 +90,15 @@ async function render({ model, el }) {
     toolbar.hidden = !interactive || !hasImage();
     drop.hidden = !interactive || hasImage() || sources.length === 0;
     choose.hidden = !sources.includes("upload");
-    replace.hidden = !sources.includes("upload");
+    replace.hidden = !interactive || !sources.includes("upload");
     webcam.hidden = !sources.includes("webcam") || !navigator.mediaDevices?.getUserMedia;
-    stage.hidden = !hasImage() && interactive;
-    stage.classList.toggle("nbshare-empty", !hasImage());
+    frame.hidden = !hasImage() && interactive;
+    footer.hidden = !hasImage();
+    zoom.viewport.classList.toggle("nbshare-empty", !hasImage());
     const [width, height] = [model.get("view_width") || 1, model.get("view_height") || 1];
-    stage.style.maxWidth = `${width}px`;
-    stage.style.aspectRatio = `${width} / ${height}`;
+    if (draft.width !== width || draft.height !== height) zoom.reset(); // another image (or crop): see all of it
+    frame.style.maxWidth = `${width + 2}px`; // the image at its shown size inside the viewport's 1px border
+    zoom.viewport.style.aspectRatio = stage.style.aspectRatio = `${width} / ${height}`;
     if (draft.width !== width || draft.height !== height) Object.assign(draft, { width, height });
     for (const [name, button] of toolButtons) button.setAttribute("aria-pressed", String(name === tool));
     for (const [name, button] of actionButtons) {
@@ -90,31 +110,42 @@ async function render({ model, el }) {
     draft.setAttribute("aria-label", interactive ? `${model.get("label")}: drag to paint, erase or crop` : model.get("label"));
     draft.style.cursor = interactive ? (tool === "crop" ? "crosshair" : "cell") : "default";
     size.value = model.get("brush_size");
+    sizeValue.textContent = `${model.get("brush_size")} px`;
     color.value = model.get("brush_color");
-    size.hidden = color.hidden = tool === "crop";
+    // Disabled, not hidden, when the tool has no use for them: the toolbar (and the image under it) keeps its place.
+    size.disabled = tool === "crop";
+    color.disabled = tool !== "brush";
     updateOverlay();
     showMessage(model.get("message"));
   }
 
   let overlayUrl = null;
+  let overlayBytes = null;
   function updateOverlay() {
     const png = model.get("overlay_png");
     const present = Boolean(png && png.byteLength);
-    if (overlayUrl) URL.revokeObjectURL(overlayUrl);
-    overlayUrl = present ? URL.createObjectURL(new Blob([png], { type: "image/png" })) : null;
-    heatmap.src = overlayUrl ?? "";
+    if (png !== overlayBytes) { // a new picture; the opacity and staleness change without one
+      overlayBytes = png;
+      if (overlayUrl) URL.revokeObjectURL(overlayUrl);
+      overlayUrl = present ? URL.createObjectURL(new Blob([png], { type: "image/png" })) : null;
+      heatmap.src = overlayUrl ?? "";
+    }
+    const stale = present && model.get("explanation_stale");
+    const opacity = model.get("overlay_opacity");
     heatmap.hidden = !present || !overlayToggle.checked;
-    heatmap.style.opacity = model.get("overlay_opacity");
-    overlayOpacity.value = model.get("overlay_opacity");
+    heatmap.style.opacity = stale ? Math.min(opacity, 0.5) * 0.3 : opacity; // the paint under it shows
+    heatmap.classList.toggle("nbshare-stale", stale);
+    staleNote.hidden = !stale || heatmap.hidden;
+    overlayOpacity.value = opacity;
     overlayControls.hidden = !present;
   }
-  listen(overlayToggle, "change", () => { heatmap.hidden = !overlayToggle.checked; });
+  listen(overlayToggle, "change", updateOverlay);
   listen(overlayOpacity, "input", () => {
-    heatmap.style.opacity = overlayOpacity.value;
     model.set("overlay_opacity", Number(overlayOpacity.value));
+    updateOverlay();
     model.save_changes();
   });
-  listen(size, "input", () => { model.set("brush_size", Number(size.value)); model.save_changes(); });
+  listen(size, "input", () => { model.set("brush_size", Number(size.value)); sizeValue.textContent = `${size.value} px`; model.save_changes(); });
   listen(color, "input", () => { model.set("brush_color", color.value); model.save_changes(); });
 
   // -- getting an image ----------------------------------------------------------------------------------------
@@ -135,7 +166,7 @@ async function render({ model, el }) {
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
   listen(fileInput, "change", () => { upload(fileInput.files[0]); fileInput.value = ""; });
-  acceptDrops(listeners, [drop, stage], () => model.get("interactive"), upload);
+  acceptDrops(listeners, [drop, frame], () => model.get("interactive"), upload);
   listen(el, "paste", (event) => {
     if (!model.get("interactive") || !model.get("sources").includes("clipboard")) return;
     const item = [...event.clipboardData.items].find((entry) => entry.type.startsWith("image/"));
@@ -165,35 +196,39 @@ async function render({ model, el }) {
   });
 
   // -- editing: draw locally at once, send the finished operation -------------------------------------------
+  // The brush keeps its size on screen: zoomed in, it covers less of the image (that is what zooming is for).
   const context = draft.getContext("2d");
   let gesture = null;
+  const brushWidth = () => model.get("brush_size") / zoom.zoom(); // in draft (shown image) pixels
   const toCanvas = (event) => {
     const box = draft.getBoundingClientRect();
     return [(event.clientX - box.left) * (draft.width / box.width), (event.clientY - box.top) * (draft.height / box.height)];
   };
   const clearDraft = () => context.clearRect(0, 0, draft.width, draft.height);
+  zoom.onPinchStart(() => { gesture = null; clearDraft(); }); // a second finger: the stroke begun was a pinch
 
   listen(draft, "pointerdown", (event) => {
     if (!model.get("interactive") || !hasImage() || event.button !== 0) return;
+    if (event.pointerType === "touch" && zoom.fingers() > 1) return;
     event.preventDefault();
     draft.setPointerCapture(event.pointerId);
     const point = toCanvas(event);
-    gesture = { tool, points: [point], start: point, drawn: point };
+    gesture = { tool, points: [point], start: point, drawn: point, pointer: event.pointerId };
     if (tool !== "crop") {
       Object.assign(context, {
-        lineCap: "round", lineJoin: "round", lineWidth: model.get("brush_size"),
+        lineCap: "round", lineJoin: "round", lineWidth: brushWidth(),
         strokeStyle: tool === "brush" ? model.get("brush_color") : "rgba(255, 255, 255, 0.7)",
         fillStyle: tool === "brush" ? model.get("brush_color") : "rgba(255, 255, 255, 0.7)",
       });
       context.beginPath();
-      context.arc(point[0], point[1], model.get("brush_size") / 2, 0, 2 * Math.PI);
+      context.arc(point[0], point[1], brushWidth() / 2, 0, 2 * Math.PI);
       context.fill();
       context.beginPath();
       context.moveTo(...point);
     }
   });
   listen(draft, "pointermove", (event) => {
-    if (!gesture) return;
+    if (!gesture || event.pointerId !== gesture.pointer) return;
     const moves = event.getCoalescedEvents?.() ?? [event];
     if (gesture.tool === "crop") {
       const [x0, y0] = gesture.start;
@@ -212,7 +247,7 @@ async function render({ model, el }) {
     }
     // Points closer than a quarter of the brush add nothing to the stroke Python draws but its cost (a disc each,
     // budgeted by max_stroke_cost): the draft follows every move, the stroke keeps a point every spacing pixels.
-    const spacing = Math.max(0.75, model.get("brush_size") / 4);
+    const spacing = Math.max(0.75, brushWidth() / 4);
     for (const move of moves) {
       const point = toCanvas(move);
       const last = gesture.drawn;
@@ -227,7 +262,7 @@ async function render({ model, el }) {
     context.moveTo(...gesture.drawn);
   });
   const finish = (event) => {
-    if (!gesture) return;
+    if (!gesture || event.pointerId !== gesture.pointer) return;
     const done = gesture;
     gesture = null;
     if (event.type === "pointercancel") { clearDraft(); return; }
@@ -243,7 +278,7 @@ async function render({ model, el }) {
       if (done.drawn !== last) done.points.push(done.drawn); // the stroke ends where the pointer did
       // In image pixels, at most the image's longer side (Python refuses wider).
       const longest = Math.max(model.get("view_width"), model.get("view_height")) / scale;
-      const width = Math.min(Math.floor(longest), Math.max(1, model.get("brush_size") / scale));
+      const width = Math.min(Math.floor(longest), Math.max(1, brushWidth() / scale));
       edit = done.tool === "brush"
         ? { op: "paint", points: done.points.map(toImage), width, color: model.get("brush_color") }
         : { op: "erase", points: done.points.map(toImage), width };
@@ -263,7 +298,7 @@ async function render({ model, el }) {
   const settle = () => { if (!gesture) clearDraft(); };
   listeners.on("change:label change:interactive change:sources change:view_width change:view_height change:can_undo "
     + "change:can_redo change:edit_count change:message change:overlay_png change:overlay_opacity change:brush_size "
-    + "change:brush_color", update);
+    + "change:brush_color change:explanation_stale", update);
   listeners.on("change:edit_count change:message", settle);
   listeners.defer(() => { if (overlayUrl) URL.revokeObjectURL(overlayUrl); });
   listeners.defer(() => canvasView.remove());

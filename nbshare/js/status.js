@@ -1,5 +1,5 @@
 // What the latest request is doing, with a Cancel button while it is queued or running; an error is announced
-// (role="alert") and stays until the next run. The count ahead changes as the queue moves.
+// (role="alert") and stays until the next run. The count ahead changes as the queue moves. Hidden while idle.
 import { bind, button, element } from "./helpers.js";
 
 function render({ model, el }) {
@@ -13,6 +13,7 @@ function render({ model, el }) {
     clearInterval(timer);
     timer = null;
     const state = model.get("state");
+    el.hidden = state === "idle"; // nothing to say before the first run: no empty band above the outputs
     cancel.hidden = state !== "queued" && state !== "running";
     if (state === "error") {
       text.replaceChildren(element("div", { className: "nbshare-error", role: "alert", textContent: model.get("message") }));

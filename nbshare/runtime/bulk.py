@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..widgets import Component
     from .runner import Runner
 
-__all__ = ["process"]
+__all__ = ["ProgressBar", "process"]
 
 
 def process(runner: Runner, inputs: Any, *, progress: bool = True) -> Any:
@@ -25,7 +25,7 @@ def process(runner: Runner, inputs: Any, *, progress: bool = True) -> Any:
 
     pipeline = runner.pipeline
     rows, shown = _rows(pipeline.inputs, inputs)
-    bar = _ProgressBar(len(rows)) if progress else None
+    bar = ProgressBar(len(rows)) if progress else None
     results: list[Any] = []
     size = runner.max_batch_size
     started = time.perf_counter()
@@ -81,11 +81,13 @@ def _rows(components: list[Component], inputs: Any) -> tuple[list[list[Any]], li
     return rows, rows
 
 
-class _ProgressBar:
-    """A progress bar in the notebook cell (nothing outside a notebook)."""
+class ProgressBar:
+    """A progress bar in the notebook cell (nothing outside a notebook): ``description`` before it, counted in
+    ``unit``."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, description: str = "Processing", unit: str = "rows") -> None:
         self.total = total
+        self.unit = unit
         self._widgets: Any = None
         try:
             from IPython import get_ipython
@@ -96,8 +98,8 @@ class _ProgressBar:
         import ipywidgets
         from IPython.display import display
 
-        self._bar = ipywidgets.IntProgress(value=0, min=0, max=max(total, 1), description="Processing")
-        self._text = ipywidgets.Label(f"0 / {total:,} rows")
+        self._bar = ipywidgets.IntProgress(value=0, min=0, max=max(total, 1), description=description)
+        self._text = ipywidgets.Label(f"0 / {total:,} {unit}")
         self._widgets = ipywidgets.HBox([self._bar, self._text])
         display(self._widgets)
 
@@ -105,10 +107,10 @@ class _ProgressBar:
         if self._widgets is not None:
             self._bar.value = done
             rate = done / seconds if seconds > 0 else 0.0
-            self._text.value = f"{done:,} / {self.total:,} rows · {rate:,.0f} rows/s"
+            self._text.value = f"{done:,} / {self.total:,} {self.unit} · {rate:,.0f} {self.unit}/s"
 
     def finish(self, failed: int, seconds: float) -> None:
         if self._widgets is not None:
             self._bar.bar_style = "warning" if failed else "success"
             note = f" · {failed:,} failed (see the error column)" if failed else ""
-            self._text.value = f"{self.total:,} rows in {seconds:.1f} s{note}"
+            self._text.value = f"{self.total:,} {self.unit} in {seconds:.1f} s{note}"

@@ -266,7 +266,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                     return
                 try:  # building the widgets is a visitor's work too: off the loop, which keeps serving the others
                     session = await IOLoop.current().run_in_executor(
-                        server.builder, lambda: VisitorSession(server.interface, server.schedule, user)
+                        server.builder, lambda: VisitorSession(server.interface, server.schedule, user, client)
                     )
                 except Exception as error:
                     log_exception("building a visitor's interface", error)

@@ -6,6 +6,7 @@ after that (or when the server stops) its widgets are closed and leave the kerne
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -35,9 +36,16 @@ class VisitorSession:
     through it, so messages keep their order whichever thread (server, inference worker) produced them.
     """
 
-    def __init__(self, interface: Interface, schedule: Callable[[Callable[[], None]], None], user: str | None) -> None:
+    def __init__(
+        self,
+        interface: Interface,
+        schedule: Callable[[Callable[[], None]], None],
+        user: str | None,
+        client: str | None = None,
+    ) -> None:
         self.comms = CommSession(self._send)
         self.comms.user = user
+        self.comms.visitor = visitor_identity(user, client)
         self.id = self.comms.id
         self._schedule = schedule
         self._socket: Any = None
@@ -159,6 +167,17 @@ class VisitorSession:
             return
         self._backlog.append(frame)
         self._backlog_bytes += len(frame)
+
+
+def visitor_identity(user: str | None, client: str | None) -> str | None:
+    """Who a visitor is across sessions: their sign-in's user name, else their browser's client id that this server
+    signed (``client`` as :func:`~nbshare.server.pages.client_key` gives it), hashed so that the flag store never holds
+    a cookie's value; None for a client known only by its address (many browsers may share one)."""
+    if user is not None:
+        return f"user {user}"
+    if client is not None and client.startswith("browser "):
+        return "browser " + hashlib.sha256(client.encode()).hexdigest()[:32]
+    return None
 
 
 def make_room(

@@ -1,4 +1,5 @@
-"""Pre-supplied examples: a table of rows; clicking one fills the inputs and runs the function."""
+"""Pre-supplied examples: a grid of cards (thumbnails or short text, and a caption); clicking one fills the inputs and
+runs the function."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..widgets._page import PageWidget, on_event
 
 
 class Examples(PageWidget):
-    """Example rows under the interface, each a button."""
+    """Examples under the interface, each a button: its previews and its caption."""
 
     _esm = component_esm("examples.js")
 
@@ -22,8 +23,12 @@ class Examples(PageWidget):
     rows = traitlets.List(traitlets.List(traitlets.Union([traitlets.Unicode(), traitlets.Bytes()]))).tag(sync=True)
     """Each example's previews: short text, or PNG bytes shown as a thumbnail."""
 
-    def __init__(self, headers: list[str], rows: list[list[str | bytes]]) -> None:
-        super().__init__(headers=headers, rows=rows)
+    captions = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Each example's caption ("" for none), shown escaped under its previews."""
+
+    def __init__(self, headers: list[str], rows: list[list[str | bytes]], captions: list[str] | None = None) -> None:
+        captions = list(captions or [])
+        super().__init__(headers=headers, rows=rows, captions=captions + [""] * (len(rows) - len(captions)))
         self._select_handlers: list[Callable[[int], None]] = []
 
     def on_select(self, handler: Callable[[int], None]) -> None:

@@ -33,6 +33,10 @@ class ExplainControl(PageWidget):
     message = traitlets.Unicode("").tag(sync=True)
     """Why the latest explanation failed."""
 
+    stale = traitlets.Bool(False).tag(sync=True)
+    """Whether the explanation shown explains inputs or an answer no longer on screen: the page says it is out of
+    date and offers Explain again."""
+
     def __init__(self) -> None:
         super().__init__()
         self._handlers: dict[str, Callable[[], object]] = {}

@@ -13,6 +13,7 @@ from ..runtime.pipeline import user_message
 from ..saliency.explain_run import Cancelled, ExplainRun, Explanation
 from ..saliency.occlusion import FEATURES
 from ..widgets import HighlightedText
+from .answers import same_input
 from .explain_control import ExplainControl
 
 if TYPE_CHECKING:
@@ -26,8 +27,14 @@ class ViewExplainer:
     Each input says where its explanation goes (``explanation_panel``): on the component itself ("overlay": an
     image's map, aligned with the edited image), in a panel of its own ("own": words, a table's columns), or in one
     panel shared by the numeric and choice inputs ("shared"). Panels are HighlightedText under the outputs, hidden
-    until there is something to show. A change of the inputs hides them, since they would explain an input that is
-    no longer there.
+    until there is something to show.
+
+    The explanation follows what is on screen. It is current while the inputs are the very values it explained and
+    the answer shown came from the model version that it measured. Once an input changes (a stroke, an undo, another
+    value) or an answer from another version arrives, it is out of date (``stale``): an image's map stays, dimmed
+    under an "out of date" note so the paint shows (the image itself removes a map that a crop, flip, rotation or
+    new image would misplace), the panels hide, and the control offers Explain again. Explaining again makes it
+    current; clearing the inputs forgets it. Only a current explanation is :meth:`current` (what a flag records).
     """
 
     def __init__(self, runner: Runner, interpretation: Any, examples: list[list[Any]], view: InterfaceView) -> None:
@@ -52,12 +59,19 @@ class ViewExplainer:
         self.widgets: list[ipywidgets.Widget] = [self.control, *self.panels.values()]
         self.latest: Explanation | None = None
         self._explained_values: list[Any] | None = None
+        self._explained_version: str | None = None
         self._run: ExplainRun | None = None
         self._lock = threading.Lock()
         self.control.on_click("explain", self.explain)
         self.control.on_click("cancel", self.cancel)
         for component in view.inputs:
             component.observe(self._inputs_changed, "value")
+        view.status.observe(self._answered, "state")
+
+    @property
+    def stale(self) -> bool:
+        """Whether the latest explanation no longer explains the inputs or the answer shown."""
+        return self.control.stale
 
     def explain(self) -> Future[Explanation]:
         """Explain the answer to the inputs as they are now; a running explanation is cancelled first.
@@ -65,6 +79,7 @@ class ViewExplainer:
         The future completes once the explanation is on screen (or has failed, or was cancelled).
         """
         values = [component.value for component in self._view.inputs]
+        version = self._runner.pipeline.model.version
         with self._lock:
             if self._run is not None:
                 self._run.cancel()
@@ -79,7 +94,7 @@ class ViewExplainer:
             self._run = run
             run.start()  # after `run` is bound: its progress callback refers to it
         shown: Future[Explanation] = Future()
-        run.future.add_done_callback(lambda future: self._finished(run, values, future, shown))
+        run.future.add_done_callback(lambda future: self._finished(run, values, version, future, shown))
         return shown
 
     def cancel(self) -> None:
@@ -89,19 +104,28 @@ class ViewExplainer:
                 self._run.cancel()
 
     def current(self) -> Explanation | None:
-        """The latest explanation, when it still explains the inputs shown."""
-        values = [component.value for component in self._view.inputs]
-        explained = self._explained_values
-        if self.latest is None or explained is None or any(a is not b for a, b in zip(values, explained, strict=True)):
+        """The latest explanation, when it still explains the inputs and the answer shown."""
+        if self.latest is None or self.stale or not self._explains_inputs():
             return None
         return self.latest
+
+    def _explains_inputs(self) -> bool:
+        explained = self._explained_values
+        values = [component.value for component in self._view.inputs]
+        # by value for text and numbers: a page that sends a field's unchanged text again leaves a new, equal object
+        return explained is not None and all(same_input(a, b) for a, b in zip(values, explained, strict=True))
 
     def _progress(self, run: ExplainRun, done: int, total: int) -> None:
         if run is self._run:
             self._set(done=done, total=total)
 
     def _finished(
-        self, run: ExplainRun, values: list[Any], future: Future[Explanation], shown: Future[Explanation]
+        self,
+        run: ExplainRun,
+        values: list[Any],
+        version: str,
+        future: Future[Explanation],
+        shown: Future[Explanation],
     ) -> None:
         error = future.exception()
         try:
@@ -115,8 +139,9 @@ class ViewExplainer:
             else:
                 explanation = future.result()
                 self._show(explanation)
-                self.latest, self._explained_values = explanation, values
+                self.latest, self._explained_values, self._explained_version = explanation, values, version
                 self._set(state="done", summary=explanation.summary())
+                self._mark(stale=not self._explains_inputs())  # the inputs may have changed while it ran
         finally:
             if error is not None:
                 shown.set_exception(error)
@@ -139,8 +164,39 @@ class ViewExplainer:
                 panel.set_trait("value", panel.postprocess(part.pieces))
                 panel.layout.display = None
 
+    def _mark(self, stale: bool) -> None:
+        """Say on the page whether the explanation shown is out of date; panels of an outdated one hide."""
+        if stale:
+            for panel in self.panels.values():
+                panel.layout.display = "none"
+        for component in self._view.inputs:
+            if component.has_trait("explanation_stale"):  # a component that draws its explanation on itself
+                component.set_trait("explanation_stale", stale)
+        self.control.stale = stale
+
     def _inputs_changed(self, _change: Any) -> None:
-        for panel in self.panels.values():
-            panel.layout.display = "none"
-        if self.control.state == "done":
-            self.control.state = "idle"
+        if all(_is_empty(component) for component in self._view.inputs):  # cleared: nothing left to explain
+            self.latest = self._explained_values = None
+            self._mark(stale=False)
+            for panel in self.panels.values():
+                panel.layout.display = "none"
+            if self.control.state != "running":
+                self._set(state="idle", summary="")
+        elif self.latest is not None:
+            self._mark(stale=not self._explains_inputs())
+
+    def _answered(self, change: Any) -> None:
+        """A new answer is on screen: one from another model version than the explained one outdates it."""
+        fresh = self.latest is not None and not self.stale
+        if change["new"] == "done" and fresh and self._view.answered_version != self._explained_version:
+            self._mark(stale=True)
+
+
+def _is_empty(component: Any) -> bool:
+    value, empty = component.value, component.empty_value()
+    if value is empty:
+        return True
+    try:
+        return bool(value == empty)
+    except Exception:  # arrays and the like compare element by element: not empty
+        return False

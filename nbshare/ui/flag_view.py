@@ -39,7 +39,7 @@ def flag_view(flagging: Flagging, view: InterfaceView, option: str | None, messa
     for component in view.outputs:
         shown = component.to_stored(component.value) if answered else JsonValue(None)
         values[component.label] = {"role": "output", "value": shown}
-    explanation = view.explainer.current() if view.explainer is not None else None
+    explanation = view.explainer.current() if view.explainer is not None else None  # only one still on screen
     for part in explanation.inputs if explanation is not None else []:
         kept = ArrayValue(part.map) if part.map is not None else JsonValue([list(piece) for piece in part.pieces])
         values[f"{part.name} explanation"] = {"role": "explanation", "value": kept}
@@ -49,6 +49,7 @@ def flag_view(flagging: Flagging, view: InterfaceView, option: str | None, messa
         "message": message,
         "session": view.session_id,
         "user": view.user,
+        "visitor": view.visitor,
         "version": view.answered_version or view.runner.pipeline.model.version,
         "answered": answered,
         "nbshare_version": __version__,

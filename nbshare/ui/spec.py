@@ -36,3 +36,5 @@ class ViewSpec:
     interpretation: Any = None
     on_close: Callable[[InterfaceView], None] | None = None
     """Called when the view closes (the Interface forgets it)."""
+    example_captions: list[str] = field(default_factory=list)
+    """Each example's caption ("" for none), shown under its thumbnail."""

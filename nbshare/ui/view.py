@@ -20,6 +20,7 @@ from .flag_control import FlagControl
 from .flag_view import flag_view
 from .header import Header
 from .status import Status
+from .your_flags import YourFlags
 
 if TYPE_CHECKING:
     from .explainer import ViewExplainer
@@ -50,11 +51,19 @@ class InterfaceView:
         session = current_session()
         self.session_id = session.id if session is not None else "notebook"
         self.user: str | None = getattr(session, "user", None)
+        self.visitor: str | None = getattr(session, "visitor", None)
+        """Who the viewer is across visits (their sign-in, else their browser's signed client id, hashed), if known."""
+        self.your_flags = (
+            YourFlags(flagging.store(), self.owns, look_back=self.visitor is not None or session is None)
+            if flagging is not None
+            else None
+        )
         self.answered_version: str | None = None
         self.examples = (
             Examples(
                 headers=[c.label for c in self.inputs],
                 rows=[[c.preview(value) for c, value in zip(self.inputs, row, strict=True)] for row in spec.examples],
+                captions=spec.example_captions,
             )
             if spec.examples
             else None
@@ -65,8 +74,9 @@ class InterfaceView:
 
             self.explainer = ViewExplainer(spec.runner, spec.interpretation, spec.examples, self)
         explaining = self.explainer.widgets if self.explainer else []
+        flagging_widgets = [self.flag, self.your_flags] if self.flag and self.your_flags else []
         input_column = ipywidgets.VBox([*self.inputs, self.actions])
-        output_column = ipywidgets.VBox([self.status, *self.outputs, *explaining, *([self.flag] if self.flag else [])])
+        output_column = ipywidgets.VBox([self.status, *self.outputs, *explaining, *flagging_widgets])
         row = ipywidgets.HBox([input_column, output_column])
         self.widget = ipywidgets.VBox([self.header, row, *([self.examples] if self.examples else [])])
         self._widgets: list[ipywidgets.Widget] = [
@@ -162,6 +172,13 @@ class InterfaceView:
             self.flag.sent += 1
         return record
 
+    def owns(self, record: dict[str, Any]) -> bool:
+        """Whether a flag is this viewer's: sent from this view's session, or under the same sign-in or browser (the
+        notebook's views: every flag sent from the notebook)."""
+        return record.get("session") == self.session_id or (
+            self.visitor is not None and record.get("visitor") == self.visitor
+        )
+
     def load_example(self, index: int) -> None:
         """Fill the inputs with example ``index`` and run the function on it."""
         for component, value in zip(self.inputs, self.spec.examples[index], strict=True):
@@ -176,6 +193,8 @@ class InterfaceView:
         self._withdraw()
         if self.explainer is not None:
             self.explainer.cancel()
+        if self.your_flags is not None:
+            self.your_flags.stop()
         for widget in self._widgets:
             widget.close()
         if self.spec.on_close is not None:

@@ -110,6 +110,10 @@ class Image(EditedComponent):
     overlay_opacity = traitlets.Float(0.5).tag(sync=True, option=True)
     """Opacity of the overlay (heatmap or mask) drawn over the image."""
 
+    explanation_stale = traitlets.Bool(False).tag(sync=True)
+    """Whether the overlay explains an image or an answer that is no longer shown (set by the view's Explain): the
+    page dims it under an "out of date" note, so the paint under it shows. A new overlay is current."""
+
     # State shown by the page, set by Python.
     view_width = traitlets.Int(0).tag(sync=True)
     view_height = traitlets.Int(0).tag(sync=True)
@@ -153,6 +157,10 @@ class Image(EditedComponent):
         if proposal["value"] < 1:
             raise traitlets.TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
         return int(proposal["value"])
+
+    @traitlets.validate("explanation_stale")
+    def _stale_needs_overlay(self, proposal: Any) -> bool:
+        return bool(proposal["value"]) and bool(self.overlay_png)  # nothing shown, nothing out of date
 
     @traitlets.validate("shape")
     def _check_shape(self, proposal: Any) -> tuple[int, int] | None:
@@ -226,11 +234,18 @@ class Image(EditedComponent):
         if opacity is not None:
             self.overlay_opacity = opacity
         if overlay is None:
-            self.overlay_png = b""
+            self._clear_overlay()
             return
         rgba = _heatmap_rgba(overlay)
         width, height = self.view_width or rgba.shape[1], self.view_height or rgba.shape[0]
-        self.overlay_png = imaging.encode_png(imaging.resize(rgba, width, height))
+        with self.hold_sync():
+            self.overlay_png = imaging.encode_png(imaging.resize(rgba, width, height))
+            self.explanation_stale = False
+
+    def _clear_overlay(self) -> None:
+        with self.hold_sync():
+            self.overlay_png = b""
+            self.explanation_stale = False
 
     # -- edits from the page -----------------------------------------------------------------------
 
@@ -303,7 +318,7 @@ class Image(EditedComponent):
             self._shown = self._shown_state = self._drawn_source = self._geometry = None
             self._costs.clear()
             self._show_history(())
-            self.overlay_png = b""
+            self._clear_overlay()
             self._canvas[0].clear()
             self._canvas[1].clear()
             self.view_width = self.view_height = 0
@@ -314,11 +329,11 @@ class Image(EditedComponent):
         in_log = {id(edit) for edit in value.edits}
         self._costs = {key: entry for key, entry in self._costs.items() if key in in_log}
         self._shown_state = state = history.state(effective_edits(value.edits))
-        # An overlay (a saliency map) stays through paint and erase, so the expert can occlude where it points;
-        # a new image or a crop, flip or rotation would misplace it.
+        # An overlay (a saliency map) stays through paint and erase, so the expert can occlude where it points (the
+        # view's Explain marks it out of date); a new image or a crop, flip or rotation would misplace it.
         geometry = (id(value.original), *(repr(e) for e in effective_edits(value.edits) if e["op"] in GEOMETRY_OPS))
         if geometry != self._geometry:
-            self.overlay_png = b""
+            self._clear_overlay()
             self._geometry = geometry
         self._show(state)
         self._show_history(value.edits)
@@ -339,7 +354,7 @@ class Image(EditedComponent):
         with self.hold_sync(), batched(self._canvas):
             if resized:
                 self._canvas.width, self._canvas.height = view_width, view_height
-                self.overlay_png = b""  # an overlay made for another geometry would be misplaced
+                self._clear_overlay()  # an overlay made for another geometry would be misplaced
             if resized or state.base is not self._drawn_source:
                 self._canvas[0].clear()
                 put_lossless(self._canvas[0], imaging.resize(state.base, view_width, view_height, smooth=not enlarge))

@@ -6,29 +6,29 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pytest
-
-from harness import REPO
 from page_client import PageClient, fetch, run, token_cookie
 
+NBSHARE = [sys.executable, "-m", "nbshare"]
 
-def serve(args: list[str], cwd: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nbshare", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+
+def serve(args: list[str], cwd: Path, nbshare: Sequence[str] = NBSHARE) -> Iterator[tuple[str, str]]:
+    """Run ``nbshare ARGS`` in ``cwd``; yield (its local link, all it printed up to "Press Ctrl+C"), then stop it."""
+    process = subprocess.Popen([*nbshare, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     printed = []
     for line in process.stdout:
         printed.append(line)
-        found = re.search(r"Local link \(this machine only\): (\S+)", line)
-        if found:
-            yield process, found.group(1)
+        if line.startswith("Press Ctrl+C"):
             break
-    else:
-        raise AssertionError("no link printed:\n" + "".join(printed))
+    text = "".join(printed)
+    found = re.search(r"Local link \(this machine only\): (\S+)", text)
+    if found is None:
+        process.kill()
+        raise AssertionError("no link printed:\n" + text)
+    yield found.group(1), text
     process.send_signal(signal.SIGINT)
     assert process.wait(20) == 0
 
@@ -40,7 +40,7 @@ def test_serve_a_script_and_answer_a_visitor(tmp_path: Path) -> None:
         "    return f'Hello, {name}!'\n"
         "demo = nbshare.Interface(greet, 'text', 'text', title='Greeter')\n"
     )
-    for _process, url in serve(["serve", "app.py"], tmp_path):
+    for url, _printed in serve(["serve", "app.py"], tmp_path):
 
         async def visit(url: str) -> None:
             client = await PageClient.connect(url.split("?")[0], await token_cookie(url))
@@ -62,16 +62,26 @@ def test_serve_explains_a_script_without_an_interface(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such script: missing.py" in result.stderr
 
 
-@pytest.mark.timeout(120)
-def test_demo_serves_the_pacemaker_classifier() -> None:
-    for _process, url in serve(["demo"], REPO):
+def test_demo_serves_the_pacemaker_detector_and_says_where_flags_go(tmp_path: Path) -> None:
+    """From a folder that is not the clone: the shipped demo, no notebook read, flags under the current folder."""
+    for url, printed in serve(["demo"], tmp_path):
+        assert "Training" not in printed  # nothing is trained: the notebook's model ships in the package
+        assert "token=" in url and "…" not in printed  # a terminal gets the full link
+        flags = tmp_path.resolve() / "nbshare_flags" / "pacemaker-detector"
+        assert f"Flags sent from the page are written to {flags}" in printed
+        run(visit_the_demo(url))
 
-        async def visit(url: str) -> None:
-            page = await fetch(url.split("?")[0], await token_cookie(url))
-            assert page.code == 200 and "Pacemaker detector" in page.body.decode()
-            client = await PageClient.connect(url.split("?")[0], await token_cookie(url))
-            labels = [state for state in client.models.values() if state.get("_anywidget_id", "").endswith(".Label")]
-            assert labels and client.find("Image")
-            client.close()
 
-        run(visit(url))
+async def visit_the_demo(url: str) -> None:
+    """The visitor's page: the pacemaker detector; clicking the first example (a frame with a device) predicts."""
+    page = await fetch(url.split("?")[0], await token_cookie(url))
+    assert page.code == 200 and "Pacemaker detector" in page.body.decode()
+    client = await PageClient.connect(url.split("?")[0], await token_cookie(url))
+    label, examples = client.find("Label"), client.find("Examples")
+    assert client.find("Image")
+    client.custom(examples, {"event": "select", "index": 0})
+    answer = await client.until(lambda: client.models[label].get("value"), timeout=30)
+    assert answer["label"] == "pacemaker"
+    client.custom(examples, {"event": "select", "index": 1})
+    await client.until(lambda: client.models[label]["value"]["label"] == "no pacemaker", timeout=30)
+    client.close()

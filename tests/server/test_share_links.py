@@ -60,7 +60,7 @@ def test_share_returns_the_public_url_the_agent_reports_and_close_deletes_the_tu
         (created,) = [r for r in fake_ngrok["requests"]() if r["method"] == "POST"]
         assert created["options"]["upstream"]["url"] == f"http://localhost:{link.server.port}"
         assert created["options"]["basic_auth"] == ["guest:s3cret-pass"]
-        assert "Public link" in str(link) and "Public link" in link._repr_html_()
+        assert "Public link" in str(link) and token not in str(link) and link.urls["public"] == link.public_url
     finally:
         link.close()
     deleted = [r for r in fake_ngrok["requests"]() if r["method"] == "DELETE"]
