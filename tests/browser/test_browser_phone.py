@@ -354,3 +354,70 @@ def test_the_same_page_on_a_desktop(link: Any, open_page: Any) -> None:
     expect(page.locator(".nbshare-tool-value").first).to_have_text("24 px")
     page.screenshot(path=str(ARTIFACTS / "desktop-page.png"))
     assert page.errors == []
+
+
+def test_the_loop_on_two_phones_flag_retest_and_reply_reach_only_the_visitor_who_flagged(
+    open_page: Any, tmp_path: Path
+) -> None:
+    """Visitor A paints the device away by finger and flags the answer; visitor B flags another case. The researcher
+    swaps in v2 and re-tests: A's page says A's answer changed; the reply reaches A's page, as text, and not B's."""
+    iface = nbshare.Interface(
+        pacemaker,
+        nbshare.Image(label="Scan", display_size=DISPLAY),
+        nbshare.Label(),
+        examples=[nbshare.Example(_scan(), label="with device")],
+        batch=True,
+        version="v1",
+        flagging_dir=tmp_path / "flags",
+    )
+    link = iface.launch(inline=False)
+    try:
+        first = open_page(link.local_url, **PHONE)
+        until(lambda: len(link.server.sessions) == 1)
+        (session_a,) = link.server.sessions.values()
+        second = open_page(link.local_url, **PHONE)
+        _answer_with_example(first)
+        draft = first.locator("canvas.nbshare-draft")
+        draft.scroll_into_view_if_needed()
+        box = draft.bounding_box()
+        at = lambda x, y: (box["x"] + x / 160 * box["width"], box["y"] + y / 160 * box["height"])  # noqa: E731
+        for row in range(28, 64, 6):  # finger strokes over the whole device (image x 100..130, y 30..60)
+            _touch_drag(first, [at(96, row), at(134, row)])
+        editor = session_a.view.inputs[0]
+        until(lambda: editor.edit_count == 6)
+        first.get_by_role("button", name="Submit").tap()
+        expect(first.get_by_role("status", name="Finding")).to_contain_text("no device")
+        first.get_by_label("Flag message").fill("I painted the device out <b>and</b> it says no device: right")
+        first.get_by_role("button", name="Flag", exact=True).tap()
+        mine = first.locator(".nbshare-your-flag")
+        expect(mine).to_have_count(1)
+        expect(mine.locator(".nbshare-your-flag-status")).to_contain_text("Sent")
+
+        _answer_with_example(second)
+        second.get_by_label("Flag message").fill("B: looks right")
+        second.get_by_role("button", name="Flag", exact=True).tap()
+        expect(second.locator(".nbshare-your-flag")).to_have_count(1)
+        until(lambda: len(iface.flags) == 2)
+
+        iface.swap(lambda images: [{"pacemaker": 0.9, "no device": 0.1} for _ in images], version="v2")
+        retested = iface.retest_flags(progress=False)
+        by_message = dict(zip(retested["message"], retested["changed"], strict=True))
+        assert by_message == {
+            "I painted the device out <b>and</b> it says no device: right": True,
+            "B: looks right": False,
+        }
+        expect(mine.locator(".nbshare-your-flag-retest")).to_contain_text("v2")
+        expect(mine.locator(".nbshare-your-flag-retest")).to_contain_text("changed")
+
+        flag_a = retested.loc[retested["changed"] == True, "id"].item()  # noqa: E712 - a pandas column
+        iface.reply(flag_a, "<script>alert(1)</script> Right: v2 still sees the leads.")
+        reply = first.locator(".nbshare-reply-text")
+        expect(reply).to_have_text("<script>alert(1)</script> Right: v2 still sees the leads.")  # text, not HTML
+        expect(second.locator(".nbshare-your-flag")).to_have_count(1)
+        expect(second.locator(".nbshare-reply")).to_have_count(0)
+        assert "painted the device out" not in second.content()
+        first.locator(".nbshare-your-flags").scroll_into_view_if_needed()
+        first.screenshot(path=str(ARTIFACTS / "phone-flag-loop.png"), full_page=True)
+        assert first.errors == [] and second.errors == []
+    finally:
+        link.close()
