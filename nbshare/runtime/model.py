@@ -60,9 +60,9 @@ class Model:
 
     @property
     def name(self) -> str:
-        """The function's name, or the model's class name."""
-        name = getattr(self.obj, "__name__", None)  # a Ray handle answers every attribute with a handle
-        return name if isinstance(name, str) else type(self.obj).__name__
+        """The function's name, what its kind calls it, or the model's class name."""
+        name = self.adapter.model_name(self.obj) or getattr(self.obj, "__name__", None)
+        return name if isinstance(name, str) else type(self.obj).__name__  # a Ray handle answers any attribute
 
 
 def fingerprint(model: Any) -> str:

@@ -119,6 +119,7 @@ def meet_text(parties: int, seconds: float = 60) -> str:
 def test_predict_and_process_through_the_deployment_give_the_functions_answers(handle) -> None:
     assert detect_model_type(handle) == "ray"
     iface = nbshare.Interface(handle, "number", "number")
+    assert repr(iface).startswith("Interface(Ray deployment ")  # its name in the log, not "DeploymentHandle"
     assert iface.predict(2.5) == answer(2.5)
     values = [0.5, 1.0, 2.0, 4.0, 8.0]
     table = iface.process(values, progress=False)

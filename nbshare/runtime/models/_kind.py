@@ -73,6 +73,11 @@ class ModelKind:
         return False
 
     @classmethod
+    def model_name(cls, obj: Any) -> str | None:
+        """What logs and the page call the model, when its class name would say less (a Ray deployment's name)."""
+        return None
+
+    @classmethod
     def input_names(cls, obj: Any) -> list[str] | None:
         """The names of the model's inputs (feature names, a session's input names), when it has them."""
         return None

@@ -34,6 +34,11 @@ class RayDeployment(ModelKind):
         # a deployment handle, or a remote function; not an actor class, whose .remote() starts an actor
         return hasattr(obj, "deployment_name") or type(obj).__name__ == "RemoteFunction"
 
+    @classmethod
+    def model_name(cls, obj: Any) -> str | None:
+        name = getattr(obj, "deployment_name", None)  # a property of a handle; a remote function has none
+        return f"Ray deployment {name}" if isinstance(name, str) else None
+
     def check_model(self) -> None:
         if not self.matches(self.obj):
             raise TypeError(
