@@ -125,6 +125,8 @@ def launch(
     ngrok_path: str | None = None,
     ngrok_config_path: str | None = None,
     trusted_proxies: Iterable[str] | None = None,
+    api: bool = True,
+    api_cors: Sequence[str] | None = None,
     **limits: Any,
 ) -> Link:
     """Serve ``interface`` as a standalone page; see :meth:`Interface.launch` for the options.
@@ -134,12 +136,14 @@ def launch(
     ``max_message_bytes``, ``grace_seconds``); an unknown name is an error. ``trusted_proxies``: addresses
     or ranges whose forwarded client address (X-Forwarded-For, X-Real-IP) is believed, for sign-in throttling and
     per-client counting; by default the loopback addresses when a proxy or ngrok link is made, else none.
+    ``api``: serve the HTTP API (``api/openapi.json``, ``api/predict``...; see ``nbshare.server.api``);
+    ``api_cors``: exact origins whose pages may call it from a browser (none by default).
     """
     budgets = Limits.of(limits)  # checked before the interface is, so a misspelt option fails at once
     if validate:
         interface.validate()
     access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
-    server = Server(interface, access, port=port, limits=budgets)
+    server = Server(interface, access, port=port, limits=budgets, api=api, api_cors=api_cors)
     server.start()
 
     def with_token(page: str) -> str:

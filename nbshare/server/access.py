@@ -28,6 +28,7 @@ FAILURE_HALF_LIFE_SECONDS = 60.0
 MAX_ATTEMPTS_IN_FLIGHT_PER_CLIENT = 2
 MAX_ATTEMPTS_IN_FLIGHT = 16
 LOOPBACK = ("127.0.0.0/8", "::1/128")
+MAX_VERIFIED = 1000
 
 
 class Access:
@@ -58,6 +59,7 @@ class Access:
         self.trusted_proxies: tuple[Network, ...] = ()
         self.trust_proxies(trusted_proxies)
         self._logins: dict[str, str] = {}
+        self._verified: set[bytes] = set()  # HMACs of Basic credentials an API request has proved
         self._failures: dict[str, tuple[int, float]] = {}  # client -> (count, when it last halved)
         self._in_flight: dict[str, int] = {}
         self._clock = time.monotonic
@@ -138,6 +140,30 @@ class Access:
             self._failures.pop(client, None)
             self._logins[key] = username
         return key
+
+    def check_basic(self, client: str, username: str, password: str) -> tuple[bool, float | None]:
+        """``(True, 0)`` for Basic credentials an API request proved before; else ``(False, delay)``: an attempt
+        begun (:meth:`begin_attempt`: wait ``delay``, then :meth:`end_basic`), or None when this client (or everyone)
+        has as many attempts waiting as allowed. Credentials checked once pass at once afterwards (a script's
+        requests do not wait, nor add logins); a wrong pair counts as a failed sign-in, throttled like the form."""
+        known = hmac.new(self._client_key, f"{username}\0{password}".encode(), "sha256").digest()
+        with self._lock:
+            if known in self._verified:
+                return True, 0.0
+        return False, self.begin_attempt(client)
+
+    def end_basic(self, client: str, username: str, password: str) -> bool:
+        """End an API attempt :meth:`check_basic` began: True (and remembered) when the credentials are right."""
+        key = self.end_attempt(client, username, password)
+        if key is None:
+            return False
+        known = hmac.new(self._client_key, f"{username}\0{password}".encode(), "sha256").digest()
+        with self._lock:
+            self._logins.pop(key, None)  # an API request gets no sign-in cookie
+            if len(self._verified) >= MAX_VERIFIED:
+                self._verified.clear()
+            self._verified.add(known)
+        return True
 
     def log_in(self, client: str, username: str, password: str) -> str | None:
         """A login key when the credentials are right, else None (and the next try waits longer); does not wait."""

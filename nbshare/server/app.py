@@ -6,9 +6,10 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import tornado.netutil
 import tornado.web
@@ -17,6 +18,7 @@ from tornado.ioloop import IOLoop
 
 from .._log import log, log_exception
 from .access import Access
+from .api import API_ROUTES, RateLimiter
 from .assets import bundle_assets, widget_modules
 from .connections import DEFAULT_HEADER_TIMEOUT_SECONDS, CappedHTTPServer, default_max_connections
 from .frames import FrameError, decode_frame, encode_frame
@@ -84,12 +86,16 @@ class Server:
 
     def __init__(
         self, interface: Interface, access: Access, *, port: int | None = None, title: str | None = None,
-        limits: Limits | None = None,
+        limits: Limits | None = None, api: bool = True, api_cors: Sequence[str] | None = None,
     ) -> None:  # fmt: skip
         self.interface = interface
         self.access = access
         self.title = title or interface.title or "nbshare"
         self.limits = limits or Limits()
+        self.api = bool(api)  # the HTTP API (server/api.py); api=False: every api/ path is 404
+        self.api_cors = _check_origins(api_cors or ())
+        self.api_rate = RateLimiter()
+        self.api_workers = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="nbshare-api")
         self.assets = bundle_assets()
         self.widget_modules = widget_modules()
         self.sessions: dict[str, VisitorSession] = {}
@@ -180,6 +186,7 @@ class Server:
                 session.close()
             self.sessions.clear()
             self.builder.shutdown(wait=False)
+            self.api_workers.shutdown(wait=False)
         finally:
             assert self._loop is not None
             self._loop.add_callback(self._loop.stop)
@@ -217,7 +224,19 @@ def _routes() -> list[Any]:
         (r"/static/([A-Za-z0-9_.-]+)", BundleHandler),
         (r"/widgets/(.+)\.js", WidgetModuleHandler),
         (r"/ws", SessionSocket),
+        *API_ROUTES,
     ]
+
+
+def _check_origins(origins: Sequence[str]) -> frozenset[str]:
+    """``api_cors``: exact origins such as 'https://example.org' (scheme, host and port; no path, no '*')."""
+    if isinstance(origins, str):
+        origins = [origins]
+    for origin in origins:
+        parts = urlsplit(origin) if isinstance(origin, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.path or "*" in origin:
+            raise ValueError(f"api_cors takes exact origins such as 'https://example.org', got {origin!r}")
+    return frozenset(origin.rstrip("/") for origin in origins)
 
 
 class SessionSocket(tornado.websocket.WebSocketHandler):

@@ -12,6 +12,7 @@ import tornado.web
 from .._log import log_exception
 from .access import Access
 from .assets import Asset, page_template
+from .openapi import curl_example
 
 if TYPE_CHECKING:
     from .app import Server
@@ -121,7 +122,22 @@ class PageHandler(_Guarded):
             return
         self.give_client_cookie()
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page_template("page.html").replace("{title}", html.escape(self.server.title)))
+        page = page_template("page.html").replace("{api}", api_panel(self.server) if self.server.api else "")
+        self.finish(page.replace("{title}", html.escape(self.server.title)))
+
+
+def api_panel(server: Server) -> str:
+    """The page's "Use via API" panel: a curl line to copy (with ``$NBSHARE_TOKEN``: the page never shows the token)
+    and where the description is."""
+    example = html.escape(curl_example(server.interface))
+    return (
+        '<details id="nbshare-api"><summary>Use via API</summary>'
+        "<p>This page is also an HTTP API (OpenAPI 3.1 description: <code>api/openapi.json</code>). "
+        "<code>$NBSHARE_TOKEN</code> is the <code>token=</code> part of the link you were given; "
+        "<code>$NBSHARE_URL</code> is this page's address without it. From Python: "
+        "<code>nbshare.Client(link)</code>.</p>"
+        f'<pre tabindex="0" aria-label="curl example">{example}</pre></details>\n'
+    )
 
 
 class LoginHandler(_Guarded):

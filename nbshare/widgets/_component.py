@@ -105,6 +105,29 @@ class Contract:
         """Show an explanation of this input on the component itself; False when it has no place for it."""
         return False
 
+    # -- the HTTP API ------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this component's value in the HTTP API: what it takes as an input (with its limits:
+        ``maximum``, ``maxLength``, ``enum``...) or gives as an output. Default: any JSON value."""
+        return {}
+
+    def from_json(self, value: Any) -> Any:
+        """The wire value an API request's JSON ``value`` stands for; InputError when it cannot be one. The result is
+        then checked like a visitor's (:meth:`check_value`, then :meth:`preprocess` in the queue). Default: as is."""
+        return value
+
+    def from_upload(self, data: bytes, name: str) -> Any:
+        """The wire value a file part of a multipart API request stands for (``name``: its file name). Default:
+        refused, since this component takes a form field holding its JSON value."""
+        raise InputError(f"{self.label or 'This input'} takes {self.expects} as a form field holding JSON, not a file")
+
+    def to_json(self, value: Any) -> Any:
+        """An output's wire ``value`` as JSON for the HTTP API (images, audio and files as data URLs)."""
+        from .json import to_jsonable
+
+        return to_jsonable(value)
+
 
 def registered() -> list[type[Component]]:
     """Every component class that declares ``shortcuts``, in the order they were defined."""

@@ -10,6 +10,7 @@ import traitlets
 
 from .._assets import component_esm
 from ..values import sound as audio
+from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
 from ..values.edits import effective_edits, resolve_history, since_last_reset
 from ..values.files import temporary_path
 from ..values.sound import EditedAudio
@@ -234,3 +235,27 @@ class Audio(EditedComponent):
                 self.sample_rate, self.channels = clip.sample_rate, samples.shape[1]
                 self._show_history(clip.edits)
             self.revision += 1
+
+    # -- the HTTP API ------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
+                "description": "a WAV file as a data URL, e.g. data:audio/wav;base64,..."}  # fmt: skip
+
+    def from_json(self, value: Any) -> Any:
+        data, _type, name = decode_data_url(value, self.label or "The audio", limit=self.upload_limit())
+        return self.from_upload(data, name)
+
+    def from_upload(self, data: bytes, name: str) -> Any:
+        what = name or self.label or "The audio"
+        if len(data) > self.upload_limit():
+            raise InputError(f"{what} is {len(data):,} bytes; the limit is {self.upload_limit():,} bytes")
+        clip = audio.to_clip(data, name)
+        if clip.duration > self.max_duration:
+            raise InputError(f"{what} is {_duration_text(clip.duration)} long; the limit is "
+                             f"{_duration_text(self.max_duration)}")  # fmt: skip
+        return clip
+
+    def to_json(self, value: Any) -> Any:
+        clip = self.postprocess(value)
+        return None if clip is None else encode_data_url(audio.encode_wav(clip.edited(), clip.sample_rate), "audio/wav")

@@ -29,3 +29,11 @@ class Checkbox(Component):
 
     def postprocess(self, result: Any) -> bool:
         return bool(result)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def from_json(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise InputError(f"{self.label or 'The checkbox'} must be true or false, got {value!r:.60}")
+        return value

@@ -210,6 +210,37 @@ class Dataframe(Component):
             self.cell_errors = {} if table is None or not self.interactive else tables.cell_errors(table)
             self.message = ""
 
+    # -- the HTTP API ------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        rows: dict[str, Any] = {"type": "array", "items": {"type": "array"}}
+        if self.interactive:
+            rows["maxItems"] = self.max_rows
+        table = {"type": "object", "required": ["columns", "data"],
+                 "properties": {"columns": {"type": "array", "items": {"type": "string"}}, "data": rows}}  # fmt: skip
+        return table if self.interactive else {"anyOf": [table, {"type": "null"}]}
+
+    def from_json(self, value: Any) -> Any:
+        what = self.label or "The table"
+        if (
+            not isinstance(value, dict)
+            or not isinstance(value.get("columns"), list)
+            or not isinstance(value.get("data"), list)
+        ):
+            raise InputError(f'{what} must be {{"columns": [...], "data": [[...], ...]}} (pandas "split" orientation)')
+        columns, data = value["columns"], value["data"]
+        if len(data) > self.max_rows:
+            raise InputError(f"{what} has {len(data):,} rows; the limit is {self.max_rows:,}")
+        if not all(isinstance(row, list) and len(row) == len(columns) for row in data):
+            raise InputError(f"{what}: every row must be a list of {len(columns)} cell(s), one per column")
+        import pandas as pd
+
+        return pd.DataFrame(data, columns=[str(column) for column in columns])
+
+    def to_json(self, value: Any) -> Any:
+        table = value if value is None or isinstance(value, Table) else self.postprocess(value)
+        return None if table is None else {"columns": list(table.headers), "data": [list(row) for row in table.cells]}
+
 
 def _index(value: Any, limit: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < limit

@@ -96,3 +96,13 @@ class Dropdown(Component):
 
     def example_value(self) -> str:
         return self.value if self.value is not None else self.choices[0]
+
+    def json_schema(self) -> dict[str, Any]:
+        if not self.interactive:
+            return {"enum": [*self.choices, None]}
+        return {"type": "string", "enum": list(self.choices)}
+
+    def from_json(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self.choices:
+            raise InputError(f"{shorten(repr(value), 60)} is not one of the choices: {', '.join(self.choices)}")
+        return value

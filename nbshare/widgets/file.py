@@ -7,6 +7,7 @@ from typing import Any
 import traitlets
 
 from .._assets import component_esm
+from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
 from ..values.files import FileData, format_bytes, safe_file_name, temporary_path
 from ._component import Component, InputError, on_event
 from ._held import hold
@@ -113,6 +114,26 @@ class File(Component):
             raise InputError(f"{name} is not one of the accepted kinds: {', '.join(self.file_types)}")
         hold(self, len(data), name)  # all visitors' uploads together have a budget too
         self.value = FileData(name, data)
+
+    # -- the HTTP API ------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
+                "description": "a data URL: data:application/octet-stream;name=x.csv;base64,..."}  # fmt: skip
+
+    def from_json(self, value: Any) -> Any:
+        data, _type, name = decode_data_url(value, self.label or "The file", limit=self.max_upload_bytes)
+        return self.from_upload(data, name)
+
+    def from_upload(self, data: bytes, name: str) -> Any:
+        if len(data) > self.max_upload_bytes:
+            raise InputError(f"{name or self.label or 'The file'} is {format_bytes(len(data))}; the limit is "
+                             f"{format_bytes(self.max_upload_bytes)}")  # fmt: skip
+        return FileData(safe_file_name(name or "file"), data)
+
+    def to_json(self, value: Any) -> Any:
+        file = self.postprocess(value)
+        return None if file is None else encode_data_url(file.data, "application/octet-stream", file.name)
 
 
 def _announced_size(meta: dict[str, Any], name: str) -> int | None:

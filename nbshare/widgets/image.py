@@ -10,6 +10,7 @@ from ipywidgets import widget_serialization
 
 from .._assets import component_esm
 from ..values import imaging
+from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
 from ..values.display import Shown, ShownHistory
 from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
@@ -365,6 +366,28 @@ class Image(EditedComponent):
                 paint[..., 3] = np.where(state.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
+
+    # -- the HTTP API ------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        kind = "a PNG, JPEG, WebP... file" if self.interactive else "a PNG"
+        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
+                "description": f"{kind} as a data URL, e.g. data:image/png;base64,..."}  # fmt: skip
+
+    def from_json(self, value: Any) -> Any:
+        data, _type, name = decode_data_url(value, self.label or "The image", limit=self.max_upload_bytes)
+        return self.from_upload(data, name)
+
+    def from_upload(self, data: bytes, name: str) -> Any:
+        what = name or self.label or "The image"
+        if len(data) > self.max_upload_bytes:
+            raise InputError(f"{what} is {format_bytes(len(data))}; the limit is {format_bytes(self.max_upload_bytes)}")
+        return EditedImage(
+            imaging.load_image(data, mode=self.image_mode, max_pixels=self.max_pixels, name=name), (), name
+        )
+
+    def to_json(self, value: Any) -> Any:
+        return None if value is None else encode_data_url(imaging.encode_png(self.postprocess(value)), "image/png")
 
 
 def _picture_or_none(value: Any) -> Stored:

@@ -105,3 +105,9 @@ class Label(Component):
 
     def example_value(self) -> dict[str, Any]:
         return {"label": "example", "confidences": [{"label": "example", "confidence": 1.0}]}
+
+    def json_schema(self) -> dict[str, Any]:
+        confidence = {"type": "object", "required": ["label", "confidence"],
+                      "properties": {"label": {"type": "string"}, "confidence": {"type": "number"}}}  # fmt: skip
+        return {"type": ["object", "null"], "properties": {"label": {"type": ["string", "null"]},
+                "confidences": {"type": "array", "items": confidence}}}  # fmt: skip

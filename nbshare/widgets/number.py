@@ -89,3 +89,14 @@ class Number(Component):
             if candidate is not None:
                 return candidate
         return 0.0
+
+    def json_schema(self) -> dict[str, Any]:
+        if not self.interactive:
+            return {"type": ["number", "null"]}
+        limits = {"minimum": self.minimum, "maximum": self.maximum}
+        return {"type": "number", **{key: bound for key, bound in limits.items() if bound is not None}}
+
+    def from_json(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{self.label or 'The number'} must be a number (JSON), got {value!r:.60}")
+        return value

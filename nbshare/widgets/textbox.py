@@ -74,6 +74,14 @@ class Textbox(Component):
         """A text file of a folder in ``process(folder)`` is read (undecodable bytes replaced)."""
         return path.read_text(encoding="utf-8", errors="replace")
 
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": self.max_length} if self.interactive else {"type": "string"}
+
+    def from_json(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise InputError(f"{self.label or 'The text'} must be text (a JSON string), got {value!r:.60}")
+        return value
+
 
 class Text(Textbox):
     """Text shown as an output, with a Copy button."""
