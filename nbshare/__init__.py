@@ -15,6 +15,8 @@ from .widgets import *  # noqa: F403 (the components, from the one registry in n
 from .widgets import Component
 
 __all__ = [
+    "Client",
+    "ClientError",
     "Component",
     "EditedAudio",
     "EditedImage",
@@ -46,6 +48,10 @@ def __getattr__(name: str) -> object:
         from . import share
 
         return getattr(share, name)
+    if name in ("Client", "ClientError"):  # the HTTP API's client, also on first use
+        from . import client
+
+        return getattr(client, name)
     if name == "Explanation":  # the explanation machinery loads on first use too
         from .saliency.explain_run import Explanation
 

@@ -240,7 +240,7 @@ class PredictHandler(_ApiHandler):
         interface = self.server.interface
         _document, values = await self.inputs()
         outputs, seconds, version = await self.queued(interface.runner.submit(values))
-        answer = await self.off_loop(outputs_json, interface.outputs, outputs)
+        answer = await self.off_loop(outputs_json, interface.outputs, outputs, self._address or "")
         raw = self.get_query_argument("raw", "") in ("1", "true") or any(
             kind in self.request.headers.get("Accept", "") for kind in BINARY_TYPES
         )

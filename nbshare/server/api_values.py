@@ -12,6 +12,7 @@ from typing import Any
 import tornado.httputil
 
 from .._errors import InputError
+from ..values import imaging
 
 __all__ = ["ApiError", "decode_body", "explanation_json", "outputs_json", "wire_inputs"]
 
@@ -98,9 +99,14 @@ def wire_inputs(components: list[Any], document: dict[str, Any], uploads: dict[s
     return values
 
 
-def outputs_json(components: list[Any], outputs: list[Any]) -> dict[str, Any]:
-    """The answer's outputs as JSON, keyed by label."""
-    return {c.label: c.to_json(value) for c, value in zip(components, outputs, strict=True)}
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def outputs_json(components: list[Any], outputs: list[Any], address: str = "") -> dict[str, Any]:
+    """The answer's outputs as JSON, keyed by label; pictures stored uncompressed for a client on this machine
+    (``address``: the client's, as the server trusts it), where compressing costs more time than the bytes it saves."""
+    with imaging.png_compression(0 if address in LOOPBACK else 1):
+        return {c.label: c.to_json(value) for c, value in zip(components, outputs, strict=True)}
 
 
 def explanation_json(explanation: Any) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InputError
@@ -149,11 +152,26 @@ def resize(array: np.ndarray, width: int, height: int, *, smooth: bool = True) -
     return np.asarray(Image.fromarray(array).resize((width, height), method))
 
 
+_PNG_LEVEL: contextvars.ContextVar[int] = contextvars.ContextVar("nbshare_png_level", default=1)
+
+
+@contextlib.contextmanager
+def png_compression(level: int) -> Iterator[None]:
+    """PNGs encoded in this block use zlib ``level`` (0: stored, for a client on this machine, where bytes are free
+    and compressing a 512×512 photo costs tens of ms)."""
+    token = _PNG_LEVEL.set(level)
+    try:
+        yield
+    finally:
+        _PNG_LEVEL.reset(token)
+
+
 def encode_png(array: np.ndarray) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG", compress_level=1)  # speed over a few % of size: it is sent at once
+    # Level 1 by default: speed over a few % of size, since it is sent at once.
+    Image.fromarray(array).save(buffer, "PNG", compress_level=_PNG_LEVEL.get())
     return buffer.getvalue()
 
 

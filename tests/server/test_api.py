@@ -348,3 +348,14 @@ def test_the_pages_use_via_api_panel_gives_a_curl_line_that_works_as_it_is_copie
     environment = {**environment, "NBSHARE_TOKEN": token(image_link), "NBSHARE_URL": base(image_link).rstrip("/")}
     run = subprocess.run(["bash", "-c", command + " -s"], capture_output=True, text=True, env=environment, check=True)
     assert (pixels_of(json.loads(run.stdout)["outputs"]["Inverted"]) == 215).all()
+
+
+def test_pictures_go_uncompressed_to_a_client_on_this_machine_and_compressed_to_others() -> None:
+    from nbshare.server.api_values import outputs_json
+
+    flat = np.full((256, 256, 3), 90, dtype=np.uint8)  # compresses to almost nothing
+    output = nbshare.Image(label="Out", interactive=False)
+    near = outputs_json([output], [flat], "127.0.0.1")["Out"]
+    far = outputs_json([output], [flat], "203.0.113.7")["Out"]
+    assert (pixels_of(near) == flat).all() and (pixels_of(far) == flat).all()
+    assert len(near) > 256 * 256 * 3 > 100 * len(far)  # stored for loopback (no time spent), deflated for the network
