@@ -32,7 +32,16 @@ __all__ = ["Client", "ClientError"]
 
 MAX_WAIT_SECONDS = 60.0
 """How long one call may wait in all, when the server says it is over its rate limit (429 with Retry-After)."""
+MAX_ANSWER_BYTES = 1 << 30
+"""The largest answer a client reads (``Client.max_answer_bytes``): a server cannot make it hold more."""
 Answer = tuple[int, float | None, str, bytes]  # status, Retry-After seconds, content type, body
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: they would carry the link's token (``Authorization``) to wherever they point."""
+
+    def redirect_request(self, *_args: Any) -> None:
+        return None
 
 
 class ClientError(RuntimeError):
@@ -91,7 +100,7 @@ class Client:
             self._headers.update({"Authorization": f"Basic {pair}", "X-Nbshare-Token": token})
         else:
             self._headers["Authorization"] = f"Bearer {token}"
-        self._parts = parts._replace(path=path)
+        self._parts = parts._replace(path=path, query="", fragment="")  # the token never goes in a URL
         self._via_proxy = bool(urllib.request.getproxies().get(parts.scheme)) and not urllib.request.proxy_bypass(
             parts.hostname
         )
@@ -256,13 +265,29 @@ class Client:
             raise ClientError(status, text)
         return payload
 
+    max_answer_bytes = MAX_ANSWER_BYTES
+
+    def _read(self, response: Any) -> bytes:
+        """The answer's body, refused when over :attr:`max_answer_bytes` (as announced, or as it arrives)."""
+        declared = str((response.headers or {}).get("Content-Length") or "").strip()
+        if not (declared.isdigit() and int(declared) > self.max_answer_bytes):
+            data: bytes = response.read(self.max_answer_bytes + 1)
+            if len(data) <= self.max_answer_bytes:
+                return data
+        raise ClientError(None, f"the answer from {self.url} is over {self.max_answer_bytes:,} bytes; not read "
+                                "(raise Client.max_answer_bytes if it should be this large)")  # fmt: skip
+
     def _http(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Answer:
         for attempt in (1, 2):
             connection, reused = self._connection()
             try:
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
-                data = response.read()
+                try:
+                    data = self._read(response)
+                except ClientError:
+                    self._forget(connection)
+                    raise
             except (RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
                 self._forget(connection)
                 if reused and attempt == 1:
@@ -285,10 +310,11 @@ class Client:
         url = urlunsplit(self._parts._replace(path=path))
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, None, response.headers.get("Content-Type", ""), response.read()
+            opener = urllib.request.build_opener(_NoRedirect)  # built now: it reads the proxy settings of now
+            with opener.open(request, timeout=self.timeout) as response:
+                return response.status, None, response.headers.get("Content-Type", ""), self._read(response)
         except urllib.error.HTTPError as error:
-            return error.code, _seconds(error.headers.get("Retry-After")), "", error.read()
+            return error.code, _seconds(error.headers.get("Retry-After")), "", self._read(error)
         except (urllib.error.URLError, OSError) as error:
             raise ClientError(None, f"cannot reach {self.url}: {error}") from None
 

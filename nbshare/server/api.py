@@ -159,6 +159,10 @@ class _ApiHandler(tornado.web.RequestHandler):
         return b"".join(self._chunks)
 
     def on_finish(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        """Give the request's place back to its address's count of open requests (once)."""
         if self._address is not None:
             self.server.api_rate.done(self._address)
             self._address = None
@@ -200,7 +204,7 @@ class _ApiHandler(tornado.web.RequestHandler):
 
     async def inputs(self) -> tuple[dict[str, Any], list[Any]]:
         """The request's JSON object and its inputs as wire values, converted and checked by their components."""
-        document, uploads = decode_body(self.request.headers.get("Content-Type", ""), self.body)
+        document, uploads = await self.off_loop(decode_body, self.request.headers.get("Content-Type", ""), self.body)
         values = await self.off_loop(wire_inputs, self.server.interface.inputs, document, uploads)
         return document, values
 
@@ -225,8 +229,12 @@ class _ApiHandler(tornado.web.RequestHandler):
     _pending: Any = None
 
     def on_connection_close(self) -> None:
+        """The client left: withdraw its queued job, end a body still arriving, and give its place back (a request
+        that never finishes would otherwise hold one of its address's open requests for good)."""
         if self._pending is not None:
             self.server.interface.runner.cancel(self._pending)
+        super().on_connection_close()
+        self._release()
 
 
 class OpenApiHandler(_ApiHandler):

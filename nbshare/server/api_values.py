@@ -17,6 +17,8 @@ from ..values import imaging
 __all__ = ["ApiError", "decode_body", "explanation_json", "outputs_json", "wire_inputs"]
 
 MAX_LABEL_CHARS = 200
+MAX_JSON_DEPTH = 64
+"""How deeply a request's JSON may nest (arrays and objects): deeper is refused before anything walks it."""
 
 
 class ApiError(Exception):
@@ -40,10 +42,7 @@ def decode_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[st
     multipart/form-data (text parts hold JSON; the fields ``inputs`` of a JSON body are the parts named by labels)."""
     kind = content_type.split(";")[0].strip().lower()
     if kind == "application/json" or (kind == "" and body.lstrip()[:1] == b"{"):
-        try:
-            document = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ApiError(400, f"the body is not valid JSON: {error}") from None
+        document = _json(body, "the body")
         if not isinstance(document, dict):
             raise ApiError(400, 'the body must be a JSON object such as {"inputs": {...}}')
         return document, {}
@@ -59,14 +58,39 @@ def decode_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[st
         inputs: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for name, parts in fields.items():
-            try:
-                value = json.loads(parts[0].decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                raise ApiError(400, f"the part {name[:MAX_LABEL_CHARS]!r} must hold a JSON value", name) from None
+            value = _json(parts[0], f"the part {name[:MAX_LABEL_CHARS]!r}", name)
             (extra if name in ("message", "option", "outputs") else inputs)[name] = value
         uploads = {name: (parts[0].body, parts[0].filename or "") for name, parts in files.items()}
         return {"inputs": inputs, **extra}, uploads
     raise ApiError(415, f"send application/json or multipart/form-data, not {kind[:80] or 'a body without a type'}")
+
+
+def _json(data: bytes, what: str, label: str | None = None) -> Any:
+    """``data`` parsed as JSON, nested at most :data:`MAX_JSON_DEPTH` deep (a deeper one would exhaust Python's
+    recursion wherever it is walked: parsing, checking, storing a flag)."""
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        value = None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, f"{what} is not valid JSON: {str(error)[:200]}", label) from None
+    else:
+        level = [value] if isinstance(value, dict | list) else []
+        for _depth in range(MAX_JSON_DEPTH):
+            level = [x for item in level for x in (item.values() if isinstance(item, dict) else item)
+                     if isinstance(x, dict | list)]  # fmt: skip
+            if not level:
+                break
+        else:
+            raise ApiError(400, f"{what} nests arrays and objects more than {MAX_JSON_DEPTH} deep", label)
+        if b"\\u" in data:  # an escaped lone surrogate is valid JSON but no text: it could not be answered or stored
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError(400, f"{what} is not valid Unicode (it holds a lone surrogate such as \\ud800)",
+                               label) from None  # fmt: skip
+        return value
+    raise ApiError(400, f"{what} nests arrays and objects more than {MAX_JSON_DEPTH} deep", label)
 
 
 def wire_inputs(components: list[Any], document: dict[str, Any], uploads: dict[str, tuple[bytes, str]]) -> list[Any]:

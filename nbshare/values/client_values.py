@@ -68,13 +68,19 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_REF_HOPS = 32
+"""``$ref`` links followed in a row: a description whose references go round in a circle is refused, not followed."""
+
+
 def _resolve(spec: dict[str, Any], schema: Any) -> dict[str, Any]:
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/"):
+    for _hop in range(MAX_REF_HOPS):
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/")):
+            return schema if isinstance(schema, dict) else {}
         target: Any = spec
         for key in schema["$ref"][2:].split("/"):
-            target = target.get(key.replace("~1", "/").replace("~0", "~"), {})
+            target = target.get(key.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
         schema = target
-    return schema if isinstance(schema, dict) else {}
+    raise ValueError(f"the API description's $ref links go more than {MAX_REF_HOPS} deep (in a circle?)")
 
 
 def _kind(schema: dict[str, Any], part: dict[str, Any]) -> str:
@@ -213,7 +219,8 @@ def decode_file(data: bytes, media: str, name: str = "") -> Any:
         rate, samples = decode_wav(data)
         return rate, samples[:, 0] if samples.shape[1] == 1 else samples
     folder = tempfile.mkdtemp(prefix="nbshare-client-")
-    path = os.path.join(folder, os.path.basename(name) or "file")
+    base = os.path.basename(name.replace("\\", "/")).replace("\0", "")
+    path = os.path.join(folder, base if base.strip(". ") else "file")  # never '..' nor a path: inside its folder
     with open(path, "wb") as handle:
         handle.write(data)
     return path
