@@ -26,7 +26,7 @@ from ._log import log_exception
 from .values import stored
 from .values.files import format_bytes
 
-__all__ = ["FlagError", "FlagStore", "export_csv", "load_flags"]
+__all__ = ["FlagError", "FlagStore", "export_csv", "load_flags", "text_problem"]
 
 DEFAULT_MAX_MESSAGE_CHARS = 10_000
 DEFAULT_MAX_FLAG_BYTES = 128 * 1024 * 1024
@@ -34,6 +34,23 @@ DEFAULT_MAX_FLAG_BYTES = 128 * 1024 * 1024
 Listener = Callable[[str, dict[str, Any]], None]
 """``listener(kind, record)``: a "flag" or a "reply" as written, or "retests": ``{"outcomes": [...]}``, the outcomes
 of one re-test run at once."""
+
+
+def text_problem(text: Any, what: str, max_chars: int) -> str | None:
+    """What keeps ``text`` from being stored, or None: not text, over ``max_chars`` characters, or not valid Unicode
+    (a lone surrogate: a page's JSON can carry one, UTF-8 cannot)."""
+    if not isinstance(text, str):
+        return f"{what} must be text"
+    if len(text) > max_chars:
+        return f"{what} is {len(text):,} characters; the limit is {max_chars:,}"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (
+            f"{what} contains a character that is not valid text (U+{ord(text[error.start]):04X} at position "
+            f"{error.start + 1}, half of a surrogate pair); remove it and try again"
+        )
+    return None
 
 
 class FlagError(RuntimeError):
@@ -122,15 +139,9 @@ class FlagStore:
             raise TypeError(f"a reply is text, got {type(text).__name__}")
         if not text.strip():
             raise ValueError("the reply is empty")
-        if len(text) > max_chars:
-            raise ValueError(f"the reply is {len(text):,} characters; the limit is {max_chars:,}")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise ValueError(
-                f"the reply contains a character that is not valid text (U+{ord(text[error.start]):04X} at position "
-                f"{error.start + 1}, half of a surrogate pair)"
-            ) from None
+        problem = text_problem(text, "the reply", max_chars)
+        if problem is not None:
+            raise ValueError(problem)
         if not isinstance(flag_id, str) or not any(record.get("id") == flag_id for record in self.records()):
             raise KeyError(f"no flag with id {str(flag_id)[:80]!r} in {self.folder} (see the id column of iface.flags)")
         reply = {"id": uuid.uuid4().hex, "flag": flag_id, "time": _now(), "text": text}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import InputError
 from .._version import __version__
+from ..flagging import text_problem
 from ..values.stored import ArrayValue, JsonValue
 
 if TYPE_CHECKING:
@@ -58,16 +59,7 @@ def flag_view(flagging: Flagging, view: InterfaceView, option: str | None, messa
 
 
 def check_text(text: Any, what: str, max_chars: int) -> None:
-    """Raise InputError unless ``text`` is text of at most ``max_chars`` characters that can be stored (no lone
-    surrogate: a page's JSON can carry one, UTF-8 cannot)."""
-    if not isinstance(text, str):
-        raise InputError(f"{what} must be text")
-    if len(text) > max_chars:
-        raise InputError(f"{what} is {len(text):,} characters; the limit is {max_chars:,}")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InputError(
-            f"{what} contains a character that is not valid text (U+{ord(text[error.start]):04X} at position "
-            f"{error.start + 1}, half of a surrogate pair); remove it and flag again"
-        ) from None
+    """Raise InputError unless ``text`` is text of at most ``max_chars`` characters that can be stored."""
+    problem = text_problem(text, what, max_chars)
+    if problem is not None:
+        raise InputError(problem)
