@@ -11,6 +11,8 @@ from .runtime.example_rows import Example
 from .saliency import Gradient, Occlusion
 from .values.edits import EditedImage, replay
 from .values.sound import EditedAudio, replay_audio
+from .values.video import replay_video
+from .values.video_clip import EditedVideo
 from .widgets import *  # noqa: F403 (the components, from the one registry in nbshare.widgets)
 from .widgets import Component
 
@@ -20,6 +22,7 @@ __all__ = [
     "Component",
     "EditedAudio",
     "EditedImage",
+    "EditedVideo",
     "Example",
     "Explanation",
     "FlagError",
@@ -38,6 +41,7 @@ __all__ = [
     "load_flags",
     "replay",
     "replay_audio",
+    "replay_video",
     *(cls.__name__ for cls in widgets.COMPONENTS),
 ]
 

@@ -26,6 +26,7 @@ from .radio import Radio
 from .sketchpad import Sketchpad
 from .slider import Slider
 from .textbox import Text, Textbox
+from .video_component import Video
 
 COMPONENTS: tuple[type[Component], ...] = tuple(registered())
 """Every registered component class."""
