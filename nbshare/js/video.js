@@ -3,6 +3,8 @@
 // size and the occlusions (in frame pixels), drawn here over the video.
 import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
 import { acceptDrops, downloadBytes, fileProblem, sendInParts } from "./upload.js";
+import { canRecord, cameraRecorder } from "./video_record.js";
+import { filmstrip, scoreStrip } from "./video_timeline.js";
 
 const STEP = 0.1; // seconds a handle moves per arrow key (shift: 1 s)
 const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 60).toFixed(1).padStart(4, "0")}` : `${value.toFixed(2)} s`);
@@ -47,7 +49,9 @@ function render({ model, el }) {
     attrs: { role: "slider", "aria-label": name, "aria-valuemin": "0" } });
   const startHandle = handle("Start of the part to keep");
   const endHandle = handle("End of the part to keep");
-  const timeline = element("div", { className: "nbshare-video-timeline" }, range, playhead, startHandle, endHandle);
+  const strip = filmstrip(model);
+  const timeline = element("div", { className: "nbshare-video-timeline" }, strip.node, range, playhead, startHandle, endHandle);
+  const scores = scoreStrip(model, () => kept());
 
   const info = element("div", { className: "nbshare-audio-info nbshare-video-info" });
   const play = tool("▶ Play");
@@ -68,12 +72,15 @@ function render({ model, el }) {
   const reset = tool("Reset");
   const replace = tool("Replace");
   const download = tool("Download");
+  const rerecord = tool("Record again", "Record a new clip with the camera");
   const trimControls = element("span", { className: "nbshare-tool-group" }, fromLabel, toLabel, element("span", { textContent: "s" }), trim);
   const toolbar = element("div", { className: "nbshare-toolbar", role: "toolbar" },
-    play, trimControls, paintMode, brushControls, undo, redo, reset, replace, download);
+    play, trimControls, paintMode, brushControls, undo, redo, reset, replace, rerecord, download);
   suppressShortcuts(from, to, brush, color, startHandle, endHandle);
   const [message, showMessage] = messageLine();
-  el.append(label, drop, stage, timeline, info, toolbar, message);
+  const camera = cameraRecorder({ tool, maxDuration: () => model.get("max_duration"), load: (file) => load(file), showMessage, onChange: () => update() });
+  drop.append(element("span", { textContent: " " }), camera.record);
+  el.append(label, drop, camera.panel, stage, timeline, scores.node, info, toolbar, message);
 
   let selection = [0, 0]; // in seconds of the clip as it is now
   let painting = false;
@@ -131,8 +138,13 @@ function render({ model, el }) {
     label.textContent = model.get("label");
     const interactive = model.get("interactive");
     const sources = model.get("sources");
-    drop.hidden = !interactive || hasClip() || !sources.includes("upload");
-    replace.hidden = !interactive || !sources.includes("upload");
+    const upload = sources.includes("upload"), record = sources.includes("camera") && canRecord();
+    drop.hidden = !interactive || hasClip() || !(upload || record) || camera.recording();
+    choose.hidden = fileInput.disabled = !upload;
+    drop.firstChild.textContent = upload ? "Drop a video file here (MP4, MOV, WebM), or " : "";
+    camera.record.hidden = !record;
+    rerecord.hidden = !interactive || !record || camera.recording();
+    replace.hidden = !interactive || !upload;
     stage.hidden = timeline.hidden = info.hidden = toolbar.hidden = !hasClip();
     for (const node of [trimControls, paintMode, brushControls, undo, redo, reset]) node.hidden = !interactive;
     startHandle.hidden = endHandle.hidden = range.hidden = !interactive;
@@ -152,6 +164,9 @@ function render({ model, el }) {
     showMessage(model.get("message"));
     drawTimeline();
     drawOcclusions();
+    strip.update();
+    scores.update();
+    if (!hasClip()) scores.node.hidden = true;
   }
 
   function drawTimeline() {
@@ -240,6 +255,7 @@ function render({ model, el }) {
   }
   listen(choose, "click", () => fileInput.click());
   listen(replace, "click", () => fileInput.click());
+  listen(rerecord, "click", () => camera.record.click());
   listen(fileInput, "change", () => { load(fileInput.files[0]); fileInput.value = ""; });
   acceptDrops(listeners, [drop, stage], () => model.get("interactive"), load);
 
@@ -403,13 +419,16 @@ function render({ model, el }) {
   const onMessage = () => { if (model.get("message")) { stroke = null; } update(); };
   listeners.on("change:label change:interactive change:sources change:can_undo change:can_redo change:edit_count", update);
   listeners.on("change:message", onMessage);
+  listeners.on("change:filmstrip change:filmstrip_times change:frame_scores change:frame_score_times", update);
   listeners.on("change:revision", onRevision);
   listeners.on("msg:custom", onCustom);
-  const resize = new ResizeObserver(() => { drawOcclusions(); drawTimeline(); });
+  const resize = new ResizeObserver(() => { drawOcclusions(); drawTimeline(); if (hasClip()) scores.update(); });
   resize.observe(stage);
   listeners.defer(() => {
     resize.disconnect();
     stopPlaying();
+    camera.dispose();
+    strip.dispose();
     for (const kept of [local.current, local.pending, remote]) if (kept) URL.revokeObjectURL(kept.url);
   });
   onRevision();

@@ -35,10 +35,13 @@ class InputExplanation:
 
     name: str
     kind: str
-    """"image" (``map``), "tokens" (``pieces``: text with a score per word) or "features" (``pieces``)."""
+    """"image" (``map``), "tokens" (``pieces``: text with a score per word) or "features" (``pieces``; a clip's
+    moments too, with their ``times``)."""
     map: np.ndarray | None = None
     pieces: list[tuple[str, float | None]] = field(default_factory=list)
     note: str = ""
+    times: list[float] = field(default_factory=list)
+    """A clip's moments: the time of each piece, in seconds from the start of the kept part."""
 
 
 @dataclass
@@ -68,7 +71,7 @@ def perturbations(
     settings: Occlusion, components: list[Component], values: list[Any], examples: list[list[Any]]
 ) -> list[Perturbation]:
     """The perturbations of every input that can be explained this way, as each component declares (``occlusion``:
-    "image", "words", "table" or "feature"; numeric and choice features are scored together)."""
+    "image", "words", "table", "frames" or "feature"; numeric and choice features are scored together)."""
     plans: list[Perturbation] = []
     scalar_features: list[int] = []
     for index, (component, value) in enumerate(zip(components, values, strict=True)):
@@ -287,8 +290,15 @@ def _baseline_note(settings: Occlusion) -> str:
     return "each feature replaced in turn by its median over the examples (0 without examples)"
 
 
+def _frames(settings: Occlusion, index: int, component: Component, value: Any, examples: list[Any]) -> Perturbation:
+    from .video_occlusion import frames_plan  # it builds on this module's types
+
+    return frames_plan(settings, index, component, value, examples)
+
+
 _PLANS: dict[str, Callable[[Occlusion, int, Any, Any, list[Any]], Perturbation | None]] = {
     "image": _image,
     "words": _words,
     "table": _table,
+    "frames": _frames,
 }

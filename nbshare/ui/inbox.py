@@ -92,6 +92,12 @@ class Inbox(ipywidgets.VBox):
                 except OSError:  # a removed file: the flag's text still shows
                     continue
                 previews.append(ipywidgets.Image(value=imaging.thumbnail_png(pixels, 72), format="png"))
+            elif entry.get("kind") == "video" and entry.get("thumbnail"):  # a clip: its kept part's middle frame
+                try:
+                    still = self._store.path(entry["thumbnail"]).read_bytes()
+                except OSError:
+                    continue
+                previews.append(ipywidgets.Image(value=still, format="png"))
         details = ipywidgets.HTML(self._text(record))
         load = ipywidgets.Button(description="Load", tooltip="Put this flag's inputs into the notebook's interface")
         load.on_click(lambda _button: self._on_load(record))

@@ -15,11 +15,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .files import temporary_folder
+from .imaging import encode_png
 from .stored import FileKind, Files, stored_kind
 from .video import _EPS, VideoInfo, VideoLimits, _array_info, probe, replay_video
 from .video_edits import ResolvedEdits, check_video_edit, check_video_log, resolve_video_edits
 
 __all__ = ["EditedVideo", "encode_mp4"]
+
+THUMBNAIL_PIXELS = 72  # the height of a flag's thumbnail (the inbox shows it)
 
 
 def encode_mp4(frames: Any, fps: float, *, crf: int = 20) -> bytes:
@@ -87,6 +90,21 @@ class EditedVideo(FileKind):
             name=self.name,
         )
 
+    def stills(self, count: int, height: int = 64, *, occluded: bool = True) -> tuple[np.ndarray, list[float]]:
+        """Up to ``count`` frames sampled evenly over the kept part (uint8 (n, height, w, 3), the aspect kept), with
+        occlusions painted unless ``occluded=False``, and their times in seconds from the kept part's start."""
+        info, kept = self.info, self.resolved()
+        shown = max(1, min(count, math.ceil(kept.duration * info.fps - _EPS)))
+        rate = shown / kept.duration
+        width = max(1, round(height * info.width / info.height))
+        source: EditedVideo = self
+        if not occluded:
+            trim = {"op": "trim", "start": kept.start, "end": kept.end}
+            source = EditedVideo(self.original, (trim,), self.name, self.fps, self.limits)
+            source.__dict__["info"] = info
+        frames = source.edited(fps=rate, size=(width, height), max_frames=shown)
+        return frames, [index / rate for index in range(len(frames))]
+
     def with_edit(self, edit: Any) -> EditedVideo:
         """This clip with ``edit`` checked (against the clip as it is now) and appended to the log."""
         info = self.info
@@ -117,7 +135,16 @@ class EditedVideo(FileKind):
             "codec": info.codec,
             "has_audio": info.has_audio,
         }
-        return {"kind": self.kind, "file": original, "original": original, "edits": list(self.edits), **summary}
+        middle = self.stills(2, THUMBNAIL_PIXELS)[0][-1]  # the frame at the middle of the kept part (or its only one)
+        thumbnail = files.write(encode_png(middle), f"{stem}-thumbnail.png")
+        return {
+            "kind": self.kind,
+            "file": original,
+            "original": original,
+            "edits": list(self.edits),
+            "thumbnail": thumbnail,
+            **summary,
+        }
 
     @classmethod
     def from_record(cls, entry: dict[str, Any], files: Files) -> EditedVideo:

@@ -17,6 +17,7 @@ import numpy as np
 import traitlets
 
 from .._assets import component_esm
+from ..values import imaging
 from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
 from ..values.files import format_bytes, temporary_path
 from ..values.video import VideoLimits
@@ -26,8 +27,10 @@ from ._edited import HISTORY_OPS, EditedComponent
 from ._held import hold
 from ._upload import PartsReceiver
 
-SOURCES = ("upload",)
+SOURCES = ("upload", "camera")
 DEFAULT_FPS = 25.0  # frames given without a rate (an output's array, a notebook value)
+FILMSTRIP_FRAMES = 12
+FILMSTRIP_HEIGHT = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DEFAULTS = VideoLimits()
 
@@ -42,6 +45,8 @@ class Video(EditedComponent):
 
     _esm = component_esm("video.js")
     shortcuts = {"input": ("video",), "output": ("video",)}
+    occlusion = "frames"  # a window of frames at a time (nbshare.saliency.video_occlusion)
+    explanation_panel = "overlay"  # the scores show as a strip under the timeline (frame_scores)
     expects = "frames: a uint8 array (T, H, W, 3) or (fps, frames); or the path or bytes of a video file"
 
     page_writable = frozenset()  # everything comes as checked events
@@ -64,8 +69,8 @@ class Video(EditedComponent):
     max_frames = traitlets.Int(_DEFAULTS.max_frames).tag(sync=True, option=True)
     """The most frames a clip may hold (checked on its header, then while decoding) and the function may receive."""
 
-    sources = traitlets.List(traitlets.Enum(list(SOURCES)), list(SOURCES)).tag(sync=True, option=True)
-    """Where a clip can come from: "upload" (file picker, drag-and-drop)."""
+    sources = traitlets.List(traitlets.Enum(list(SOURCES)), ["upload"]).tag(sync=True, option=True)
+    """Where a clip can come from: "upload" (file picker, drag-and-drop), "camera" (recorded in the page, WebM)."""
 
     max_upload_bytes = traitlets.Int(100_000_000).tag(sync=True, option=True)
     """Largest file accepted, in bytes (checked in the page, and in Python on what the first part announces)."""
@@ -89,6 +94,14 @@ class Video(EditedComponent):
     # The occlusions in effect, in frame pixels: {"color", "points", "width"} or {"color", "box"}.
     occlusions: traitlets.List[Any] = traitlets.List().tag(sync=True)
     revision = traitlets.Int(0).tag(sync=True)
+    # The timeline's filmstrip: one PNG, up to FILMSTRIP_FRAMES thumbnails FILMSTRIP_HEIGHT px high side by side,
+    # sampled evenly over the kept part (without the occlusions), and each one's time in seconds from its start.
+    filmstrip = traitlets.Bytes(b"").tag(sync=True)
+    filmstrip_times: traitlets.List[float] = traitlets.List(traitlets.Float()).tag(sync=True)
+    # An explanation's score per moment (each from its time, in seconds from the kept part's start, to the next one's),
+    # set by Explain and cleared by any change of the clip; empty otherwise.
+    frame_scores: traitlets.List[float] = traitlets.List(traitlets.Float()).tag(sync=True)
+    frame_score_times: traitlets.List[float] = traitlets.List(traitlets.Float()).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -173,6 +186,16 @@ class Video(EditedComponent):
     def empty_value(self) -> Any:
         return None
 
+    def show_explanation(self, part: Any) -> bool:
+        """Scores per moment (occlusion over frames) go onto the strip under the timeline."""
+        times = getattr(part, "times", None)
+        if not times:
+            return False
+        with self.hold_sync():
+            self.frame_scores = [0.0 if score is None else float(score) for _label, score in part.pieces]
+            self.frame_score_times = [float(t) for t in times]
+        return True
+
     def preview(self, value: Any) -> str:
         clip = self.postprocess(value)
         if clip is None:
@@ -242,12 +265,14 @@ class Video(EditedComponent):
     def _value_changed(self, change: Any) -> None:
         clip: EditedVideo | None = change["new"]
         old: EditedVideo | None = change["old"]
+        restrip = False
         with self.hold_sync():
             if clip is None:
                 self.media, self.media_token, self.media_type = b"", "", ""
                 self.duration = self.start = self.end = self.frame_rate = 0.0
                 self.width = self.height = 0
                 self.occlusions = []
+                self.filmstrip, self.filmstrip_times = b"", []
                 self._show_history(())
             else:
                 info, kept = clip.info, clip.resolved()
@@ -256,11 +281,20 @@ class Video(EditedComponent):
                     self.media = b"" if token else _playable(clip)
                     self.media_token = token
                     self.media_type = "video/webm" if info.container == "matroska" else "video/mp4"
+                new_file = old is None or old.original is not clip.original
+                restrip = new_file or (self.start, self.end) != (kept.start, kept.end)
+                if restrip:
+                    self.filmstrip, self.filmstrip_times = b"", []  # the old strip is of another part: gone at once
                 self.duration, self.start, self.end = info.duration, kept.start, kept.end
                 self.width, self.height, self.frame_rate = info.width, info.height, info.fps
                 self.occlusions = [_shown(occlusion) for occlusion in kept.occlusions]
                 self._show_history(clip.edits)
+            self.frame_scores, self.frame_score_times = [], []  # an explanation of the clip before
             self.revision += 1
+        if clip is not None and restrip:  # after the clip's state reached the page: its first frame does not wait
+            strip = _filmstrip(clip)
+            if self.value is clip:
+                self.filmstrip, self.filmstrip_times = strip
 
     # -- the HTTP API ------------------------------------------------------------------------------
 
@@ -305,6 +339,16 @@ def _playable(clip: EditedVideo, *, edited: bool = False) -> bytes:
     if isinstance(clip.original, np.ndarray):
         return encode_mp4(clip.original, clip.info.fps)
     return bytes(clip.original)
+
+
+def _filmstrip(clip: EditedVideo) -> tuple[bytes, list[float]]:
+    """The timeline's thumbnails of the kept part, side by side in one PNG, and their times; none for a clip whose
+    frames do not decode (a cut-off file: Submit says why)."""
+    try:
+        strip, times = clip.stills(FILMSTRIP_FRAMES, FILMSTRIP_HEIGHT, occluded=False)
+    except InputError:
+        return b"", []
+    return imaging.encode_png(np.concatenate(list(strip), axis=1)), [round(t, 6) for t in times]
 
 
 def _shown(occlusion: Any) -> dict[str, Any]:
