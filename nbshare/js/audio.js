@@ -1,6 +1,6 @@
 // Audio input and output. The browser decodes the file (Web Audio API) and sends PCM samples; Python keeps the
 // clip and its edit log, and sends back what to draw (a min/max waveform) and, when asked, a WAV to play.
-import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+import { bind, element, fieldLabel, messageLine, suppressShortcuts, toolButton } from "./helpers.js";
 import { acceptDrops, downloadBytes, fileProblem, formatBytes, sendInParts } from "./upload.js";
 
 const FALLBACK_RATE = 48000;
@@ -50,11 +50,7 @@ const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 
 function render({ model, el }) {
   const listeners = bind(model);
   const listen = listeners.listen;
-  const tool = (text, title = text) => {
-    const node = button(text, { className: "nbshare-button nbshare-tool", title });
-    suppressShortcuts(node);
-    return node;
-  };
+  const tool = toolButton;
   el.classList.add("nbshare-field", "nbshare-audio");
 
   const label = fieldLabel();

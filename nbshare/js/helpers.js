@@ -22,6 +22,13 @@ export function suppressShortcuts(...nodes) {
 
 // An id no other view on the page uses, so a label (`for`, aria-labelledby) names this view's control.
 let idCount = 0;
+/** A toolbar button of an editor (audio, video): its title is its tooltip; typing on it is not a page shortcut. */
+export function toolButton(text, title = text) {
+  const node = button(text, { className: "nbshare-button nbshare-tool", title });
+  suppressShortcuts(node);
+  return node;
+}
+
 export const uniqueId = (prefix) => `${prefix}-${++idCount}-${Math.random().toString(36).slice(2, 8)}`;
 
 // The field's label, its text set by the view (usually `model.get("label")`): a <label> when it names the form

@@ -1,7 +1,7 @@
 // Video input and output. The page sends the file as it is (in parts) and plays its own copy; Python probes it, keeps
 // it with its edit log, and says what to show: the kept part (start, end, in the original's seconds), the frame's
 // size and the occlusions (in frame pixels), drawn here over the video.
-import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+import { bind, element, fieldLabel, messageLine, suppressShortcuts, toolButton } from "./helpers.js";
 import { acceptDrops, downloadBytes, fileProblem, sendInParts } from "./upload.js";
 import { canRecord, cameraRecorder } from "./video_record.js";
 import { filmstrip, scoreStrip } from "./video_timeline.js";
@@ -24,11 +24,7 @@ function browserDuration(url) {
 function render({ model, el }) {
   const listeners = bind(model);
   const listen = listeners.listen;
-  const tool = (text, title = text) => {
-    const node = button(text, { className: "nbshare-button nbshare-tool", title });
-    suppressShortcuts(node);
-    return node;
-  };
+  const tool = toolButton;
   el.classList.add("nbshare-field", "nbshare-video");
 
   const label = fieldLabel();
