@@ -202,7 +202,10 @@ def _jupyter_server_url() -> str | None:
         return None
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
     if prefix:
-        external = os.environ.get("JUPYTERHUB_EXTERNAL_URL") or os.environ.get("JUPYTERHUB_PUBLIC_URL") or ""
+        public = os.environ.get("JUPYTERHUB_PUBLIC_URL")  # a hub with public_url: this user's server, prefix included
+        if public:
+            return public.rstrip("/") + "/"
+        external = os.environ.get("JUPYTERHUB_EXTERNAL_URL", "")  # not set by JupyterHub: a researcher may set it
         return external.rstrip("/") + "/" + prefix.strip("/") + "/"
     try:
         from jupyter_server.serverapp import list_running_servers

@@ -119,6 +119,14 @@ def test_the_notebook_server_link_comes_from_the_running_jupyter_server(
     link.close()
     assert link.proxy_url is not None
     assert link.proxy_url.startswith(f"https://hub.example.org/user/ada/proxy/{link.server.port}/?token=")
+    # A hub with c.JupyterHub.public_url gives each server its public URL, which already ends in the user's prefix
+    # (it used to become .../user/ada/user/ada/proxy/..., a 404).
+    monkeypatch.delenv("JUPYTERHUB_EXTERNAL_URL")
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://hub.example.org/user/ada/")
+    link = nbshare.Interface(echo, "text", "text").launch(inline=False)
+    link.close()
+    assert link.proxy_url is not None
+    assert link.proxy_url.startswith(f"https://hub.example.org/user/ada/proxy/{link.server.port}/?token=")
 
 
 def test_validate_reports_what_it_tried_and_launch_serves_nothing() -> None:
