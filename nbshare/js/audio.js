@@ -1,6 +1,6 @@
 // Audio input and output. The browser decodes the file (Web Audio API) and sends PCM samples; Python keeps the
 // clip and its edit log, and sends back what to draw (a min/max waveform) and, when asked, a WAV to play.
-import { bind, element, fieldLabel, messageLine, suppressShortcuts, toolButton } from "./helpers.js";
+import { asBuffer, bind, element, fieldLabel, messageLine, seconds, suppressShortcuts, toolButton } from "./helpers.js";
 import { acceptDrops, downloadBytes, fileProblem, formatBytes, sendInParts } from "./upload.js";
 
 const FALLBACK_RATE = 48000;
@@ -45,7 +45,6 @@ async function decodeAudio(bytes) {
   return { sampleRate: buffer.sampleRate, channels, frames: buffer.length, samples };
 }
 
-const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 60).toFixed(1).padStart(4, "0")}` : `${value.toFixed(2)} s`);
 
 function render({ model, el }) {
   const listeners = bind(model);
@@ -122,8 +121,7 @@ function render({ model, el }) {
     const raw = model.get("peaks");
     const columns = raw && raw.byteLength ? raw.byteLength / 8 : 0;
     if (!columns) return;
-    const bytes = raw instanceof ArrayBuffer ? raw : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-    const peaks = new Float32Array(bytes, 0, columns * 2);
+    const peaks = new Float32Array(asBuffer(raw), 0, columns * 2);
     const duration = model.get("duration");
     if (selection) {
       context.fillStyle = "rgba(37, 99, 235, 0.18)";

@@ -29,6 +29,22 @@ export function toolButton(text, title = text) {
   return node;
 }
 
+/** Seconds as a person reads them: "12.34 s", or "1:02.3" from a minute on. */
+export const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 60).toFixed(1).padStart(4, "0")}` : `${value.toFixed(2)} s`);
+
+/** A binary trait or message buffer as an ArrayBuffer (a DataView or typed array arrives over the wire). */
+export const asBuffer = (raw) => (raw instanceof ArrayBuffer ? raw : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+
+/** Size ``canvas`` to ``box`` (CSS px) in device pixels and return its cleared 2-D context with that width and height. */
+export function fitCanvas(canvas, box) {
+  const width = Math.max(1, Math.round(box.width * devicePixelRatio)), height = Math.max(1, Math.round(box.height * devicePixelRatio));
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  const context = canvas.getContext("2d");
+  context.clearRect(0, 0, width, height);
+  return { context, width, height };
+}
+
 export const uniqueId = (prefix) => `${prefix}-${++idCount}-${Math.random().toString(36).slice(2, 8)}`;
 
 // The field's label, its text set by the view (usually `model.get("label")`): a <label> when it names the form

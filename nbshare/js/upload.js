@@ -1,11 +1,11 @@
 // Shared by the components that take files (bundled into each): dropping a file, checking its size, sending it in
 // parts of at most PART_BYTES (so no single message meets the share server's size limit), downloading bytes.
-import { element } from "./helpers.js";
+import { asBuffer, element } from "./helpers.js";
 
 export const PART_BYTES = 4 * 1024 * 1024; // Python's widgets/_upload.py PART_BYTES: the most a part may hold
 
 export function sendInParts(model, meta, bytes) {
-  const data = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const data = asBuffer(bytes);
   const parts = Math.max(1, Math.ceil(data.byteLength / PART_BYTES));
   for (let part = 0; part < parts; part++) {
     const chunk = data.slice(part * PART_BYTES, (part + 1) * PART_BYTES);
@@ -37,6 +37,16 @@ export function acceptDrops(listeners, targets, accepting, onFile) {
       if (accepting()) onFile(event.dataTransfer.files[0]);
     });
   }
+}
+
+// The length of the clip at `url` as the browser reads its header, or null when it cannot.
+export function mediaDuration(url) {
+  return new Promise((resolve) => {
+    const probe = element("video", { preload: "metadata", muted: true });
+    probe.addEventListener("loadedmetadata", () => resolve(Number.isFinite(probe.duration) ? probe.duration : null), { once: true });
+    probe.addEventListener("error", () => resolve(null), { once: true });
+    probe.src = url;
+  });
 }
 
 export function downloadBytes(buffer, name, type = "application/octet-stream") {

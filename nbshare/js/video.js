@@ -1,25 +1,14 @@
 // Video input and output. The page sends the file as it is (in parts) and plays its own copy; Python probes it, keeps
 // it with its edit log, and says what to show: the kept part (start, end, in the original's seconds), the frame's
 // size and the occlusions (in frame pixels), drawn here over the video.
-import { bind, element, fieldLabel, messageLine, suppressShortcuts, toolButton } from "./helpers.js";
-import { acceptDrops, downloadBytes, fileProblem, sendInParts } from "./upload.js";
+import { asBuffer, bind, element, fieldLabel, messageLine, seconds, suppressShortcuts, toolButton } from "./helpers.js";
+import { acceptDrops, downloadBytes, fileProblem, mediaDuration, sendInParts } from "./upload.js";
+import { drawShapes } from "./video_shapes.js";
 import { canRecord, cameraRecorder } from "./video_record.js";
 import { filmstrip, scoreStrip } from "./video_timeline.js";
 
 const STEP = 0.1; // seconds a handle moves per arrow key (shift: 1 s)
-const seconds = (value) => (value >= 60 ? `${Math.floor(value / 60)}:${(value % 60).toFixed(1).padStart(4, "0")}` : `${value.toFixed(2)} s`);
 const token = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-const asBuffer = (raw) => (raw instanceof ArrayBuffer ? raw : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-
-// The length of the clip `file` as the browser reads its header, or null when it cannot.
-function browserDuration(url) {
-  return new Promise((resolve) => {
-    const probe = element("video", { preload: "metadata", muted: true });
-    probe.addEventListener("loadedmetadata", () => resolve(Number.isFinite(probe.duration) ? probe.duration : null), { once: true });
-    probe.addEventListener("error", () => resolve(null), { once: true });
-    probe.src = url;
-  });
-}
 
 function render({ model, el }) {
   const listeners = bind(model);
@@ -185,34 +174,8 @@ function render({ model, el }) {
   // The occlusions in effect (frame pixels, from Python), then the stroke being painted, over the video.
   let stroke = null; // {points (frame pixels), width (frame pixels), color, pointer}
   function drawOcclusions() {
-    const box = stage.getBoundingClientRect();
-    const width = Math.max(1, Math.round(box.width * devicePixelRatio)), height = Math.max(1, Math.round(box.height * devicePixelRatio));
-    if (paint.width !== width) paint.width = width;
-    if (paint.height !== height) paint.height = height;
-    const context = paint.getContext("2d");
-    context.clearRect(0, 0, width, height);
-    if (!hasClip()) return;
-    const scale = width / model.get("width");
-    context.save();
-    context.scale(scale, height / model.get("height"));
-    for (const shape of [...model.get("occlusions"), ...(stroke ? [stroke] : [])]) {
-      context.fillStyle = context.strokeStyle = shape.color;
-      if (shape.box) {
-        const [x0, y0, x1, y1] = shape.box;
-        context.fillRect(x0, y0, x1 - x0, y1 - y0);
-        continue;
-      }
-      Object.assign(context, { lineCap: "round", lineJoin: "round", lineWidth: shape.width });
-      context.beginPath();
-      shape.points.forEach(([x, y], index) => (index ? context.lineTo(x, y) : context.moveTo(x, y)));
-      if (shape.points.length > 1) context.stroke();
-      for (const [x, y] of shape.points) {
-        context.beginPath();
-        context.arc(x, y, shape.width / 2, 0, 2 * Math.PI);
-        context.fill();
-      }
-    }
-    context.restore();
+    const shapes = hasClip() ? [...model.get("occlusions"), ...(stroke ? [stroke] : [])] : [];
+    drawShapes(paint, stage.getBoundingClientRect(), { width: model.get("width"), height: model.get("height") }, shapes);
   }
 
   function setSelection(a, b, fromFields = false) {
@@ -238,7 +201,7 @@ function render({ model, el }) {
     const problem = fileProblem(file, model.get("max_upload_bytes"));
     if (problem) { showMessage(problem); return; }
     const sent = { token: token(), url: URL.createObjectURL(file) };
-    const duration = await browserDuration(sent.url);
+    const duration = await mediaDuration(sent.url);
     if (duration !== null && duration > model.get("max_duration") + 0.5) {
       URL.revokeObjectURL(sent.url);
       showMessage(`${file.name} lasts ${seconds(duration)}; the limit is ${seconds(model.get("max_duration"))} (trim it before uploading)`);

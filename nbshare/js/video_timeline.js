@@ -1,9 +1,8 @@
 // What Python draws on the video's timeline: the filmstrip (one PNG, a horizontal strip of thumbnails of the kept
 // part) under the handles, and the per-moment scores of an explanation (red = matters most) in a strip below it.
 // Both may be absent (an older kernel) or empty: then nothing is shown.
-import { element } from "./helpers.js";
+import { asBuffer, element, fitCanvas } from "./helpers.js";
 
-const asBuffer = (raw) => (raw instanceof ArrayBuffer ? raw : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 const list = (value) => (Array.isArray(value) ? value.filter((item) => Number.isFinite(item)) : []);
 const label = (t) => `${t.toFixed(2)} s`;
 
@@ -59,12 +58,7 @@ export function scoreStrip(model, kept) {
     if (node.hidden) return;
     const low = Math.min(...scores), high = Math.max(...scores);
     const unit = (score) => (high > low ? (score - low) / (high - low) : 1);
-    const box = canvas.getBoundingClientRect();
-    const width = Math.max(1, Math.round(box.width * devicePixelRatio)), height = Math.max(1, Math.round(box.height * devicePixelRatio));
-    if (canvas.width !== width) canvas.width = width;
-    if (canvas.height !== height) canvas.height = height;
-    const context = canvas.getContext("2d");
-    context.clearRect(0, 0, width, height);
+    const { context, width, height } = fitCanvas(canvas, canvas.getBoundingClientRect());
     const length = kept() || Math.max(...times) || 1;
     // each moment spans halfway to its neighbours
     const order = times.map((t, index) => index).sort((a, b) => times[a] - times[b]);
