@@ -9,10 +9,19 @@ from urllib.parse import quote, unquote
 
 from .._errors import InputError
 
-__all__ = ["DATA_URL_PATTERN", "decode_data_url", "encode_data_url"]
+__all__ = ["DATA_URL_PATTERN", "data_url_schema", "decode_data_url", "encode_data_url"]
 
 DATA_URL_PATTERN = "^data:"
 _HEADER = re.compile(r"^data:([A-Za-z0-9.+/-]*)((?:;[A-Za-z0-9_.-]+=[^;,]*)*)(;base64)?,", re.ASCII)
+
+
+def data_url_schema(description: str, *, required: bool = True) -> dict[str, object]:
+    """The JSON Schema of a file sent as a data URL (``required=False``: an output, which may be empty)."""
+    return {
+        "type": "string" if required else ["string", "null"],
+        "pattern": DATA_URL_PATTERN,
+        "description": description,
+    }
 
 
 def encode_data_url(data: bytes, media_type: str, name: str | None = None) -> str:

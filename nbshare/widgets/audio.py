@@ -10,7 +10,7 @@ import traitlets
 
 from .._assets import component_esm
 from ..values import sound as audio
-from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
+from ..values.dataurl import data_url_schema, decode_data_url, encode_data_url
 from ..values.edits import effective_edits, resolve_history, since_last_reset
 from ..values.files import temporary_path
 from ..values.sound import EditedAudio
@@ -239,8 +239,7 @@ class Audio(EditedComponent):
     # -- the HTTP API ------------------------------------------------------------------------------
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
-                "description": "a WAV file as a data URL, e.g. data:audio/wav;base64,..."}  # fmt: skip
+        return data_url_schema("a WAV file as a data URL, e.g. data:audio/wav;base64,...", required=self.interactive)
 
     def from_json(self, value: Any) -> Any:
         data, _type, name = decode_data_url(value, self.label or "The audio", limit=self.upload_limit())

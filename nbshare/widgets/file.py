@@ -7,7 +7,7 @@ from typing import Any
 import traitlets
 
 from .._assets import component_esm
-from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
+from ..values.dataurl import data_url_schema, decode_data_url, encode_data_url
 from ..values.files import FileData, format_bytes, safe_file_name, temporary_path
 from ._component import Component, InputError, on_event
 from ._held import hold
@@ -118,8 +118,8 @@ class File(Component):
     # -- the HTTP API ------------------------------------------------------------------------------
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
-                "description": "a data URL: data:application/octet-stream;name=x.csv;base64,..."}  # fmt: skip
+        description = "a data URL: data:application/octet-stream;name=x.csv;base64,..."
+        return data_url_schema(description, required=self.interactive)
 
     def from_json(self, value: Any) -> Any:
         data, _type, name = decode_data_url(value, self.label or "The file", limit=self.max_upload_bytes)

@@ -10,7 +10,7 @@ from ipywidgets import widget_serialization
 
 from .._assets import component_esm
 from ..values import imaging
-from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
+from ..values.dataurl import data_url_schema, decode_data_url, encode_data_url
 from ..values.display import Shown, ShownHistory
 from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
@@ -371,8 +371,7 @@ class Image(EditedComponent):
 
     def json_schema(self) -> dict[str, Any]:
         kind = "a PNG, JPEG, WebP... file" if self.interactive else "a PNG"
-        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
-                "description": f"{kind} as a data URL, e.g. data:image/png;base64,..."}  # fmt: skip
+        return data_url_schema(f"{kind} as a data URL, e.g. data:image/png;base64,...", required=self.interactive)
 
     def from_json(self, value: Any) -> Any:
         data, _type, name = decode_data_url(value, self.label or "The image", limit=self.max_upload_bytes)

@@ -9,7 +9,7 @@ from typing import Any
 import traitlets
 
 from .._assets import component_esm
-from ..values.dataurl import DATA_URL_PATTERN, encode_data_url
+from ..values.dataurl import data_url_schema, encode_data_url
 from ..values.stored import JsonValue, PictureValue, Stored
 from ._component import Component
 
@@ -68,7 +68,7 @@ class Plot(Component):
         return PictureValue(value) if isinstance(value, bytes) and value else JsonValue(None)
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": ["string", "null"], "pattern": DATA_URL_PATTERN, "description": "a PNG as a data URL"}
+        return data_url_schema("a PNG as a data URL", required=False)
 
     def to_json(self, value: Any) -> Any:
         return encode_data_url(value, "image/png") if value else None

@@ -18,7 +18,7 @@ import traitlets
 
 from .._assets import component_esm
 from ..values import imaging
-from ..values.dataurl import DATA_URL_PATTERN, decode_data_url, encode_data_url
+from ..values.dataurl import data_url_schema, decode_data_url, encode_data_url
 from ..values.files import format_bytes, temporary_path
 from ..values.video import VideoLimits
 from ..values.video_clip import EditedVideo, encode_mp4
@@ -299,8 +299,8 @@ class Video(EditedComponent):
     # -- the HTTP API ------------------------------------------------------------------------------
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string" if self.interactive else ["string", "null"], "pattern": DATA_URL_PATTERN,
-                "description": "an MP4, MOV or WebM file as a data URL, e.g. data:video/mp4;base64,..."}  # fmt: skip
+        description = "an MP4, MOV or WebM file as a data URL, e.g. data:video/mp4;base64,..."
+        return data_url_schema(description, required=self.interactive)
 
     def from_json(self, value: Any) -> Any:
         data, _type, name = decode_data_url(value, self.label or "The video", limit=self.max_upload_bytes)
