@@ -49,7 +49,22 @@ REGION_COST = 8  # per pixel of the rectangle a stroke spans: its canvas, its ma
 POINT_COST = 16_000  # per point, besides its disc: Python's and Pillow's own work for an ellipse and a joint
 ROW_COST = 70  # per pixel of a segment's length, besides its width: Pillow fills a wide line row by row
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_HISTORY_OPS = ("undo", "redo", "reset")
+HISTORY_OPS = ("undo", "redo", "reset")
+"""Edits that move through the log rather than change the value, shared by images, audio and video."""
+
+
+def edit_op(edit: Any) -> str:
+    """The ``op`` of an edit sent by a page, or an InputError when it is not a dict with one."""
+    if not isinstance(edit, dict) or not isinstance(edit.get("op"), str):
+        raise InputError(f"an edit must be a dict with an 'op', got {edit!r:.80}")
+    return str(edit["op"])
+
+
+def seconds_of(value: Any, what: str) -> float:
+    """A time an edit gives (trim start, end), or an InputError when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number of seconds, got {value!r:.40}")
+    return float(value)
 
 
 @stored_kind
@@ -97,10 +112,8 @@ def _number(value: Any, what: str) -> float:
 
 def check_edit(edit: Any, height: int, width: int) -> dict[str, Any]:
     """A clean copy of ``edit`` for an image of ``height`` × ``width`` pixels, or an InputError saying what is wrong."""
-    if not isinstance(edit, dict) or not isinstance(edit.get("op"), str):
-        raise InputError(f"an edit must be a dict with an 'op', got {edit!r:.80}")
-    op = edit["op"]
-    if op in _HISTORY_OPS:
+    op = edit_op(edit)
+    if op in HISTORY_OPS:
         return {"op": op}
     if op in ("paint", "erase"):
         points = edit.get("points")

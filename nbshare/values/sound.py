@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._errors import InputError
-from .edits import effective_edits, since_last_reset
+from .edits import HISTORY_OPS, edit_op, effective_edits, seconds_of, since_last_reset
 from .stored import FileKind, Files, stored_kind
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
 
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this a recording holds nothing but the microphone's floor
 MIN_SNR_DB, MAX_SNR_DB = -20.0, 100.0
-_HISTORY_OPS = ("undo", "redo", "reset")
 
 
 @stored_kind
@@ -81,24 +80,16 @@ class EditedAudio(FileKind):
         return cls(rate, samples, tuple(entry.get("edits", ())))
 
 
-def _seconds(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise InputError(f"{what} must be a finite number of seconds, got {value!r:.40}")
-    return float(value)
-
-
 def check_audio_edit(edit: Any, frames: int, sample_rate: int) -> dict[str, Any]:
     """A clean copy of ``edit`` for a clip of ``frames`` samples, or an InputError saying what is wrong.
 
     A noise edit without a seed gets one here, so the log replays to the same samples.
     """
-    if not isinstance(edit, dict) or not isinstance(edit.get("op"), str):
-        raise InputError(f"an edit must be a dict with an 'op', got {edit!r:.80}")
-    op = edit["op"]
-    if op in _HISTORY_OPS:
+    op = edit_op(edit)
+    if op in HISTORY_OPS:
         return {"op": op}
     if op == "trim":
-        start, end = _seconds(edit.get("start"), "the start"), _seconds(edit.get("end"), "the end")
+        start, end = seconds_of(edit.get("start"), "the start"), seconds_of(edit.get("end"), "the end")
         first, last = _frame_span(start, end, frames, sample_rate)
         if last - first < 1:
             raise InputError("select a region of the recording to keep before trimming")

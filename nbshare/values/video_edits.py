@@ -22,7 +22,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InputError
-from .edits import MAX_POINTS_PER_STROKE, check_edit, effective_edits, resolve_history, since_last_reset, stroke_region
+from .edits import (
+    HISTORY_OPS,
+    MAX_POINTS_PER_STROKE,
+    check_edit,
+    edit_op,
+    effective_edits,
+    resolve_history,
+    seconds_of,
+    since_last_reset,
+    stroke_region,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,22 +52,17 @@ MAX_VIDEO_EDITS = 200  # entries in a log (Undo/Redo/Reset included)
 MAX_OCCLUSION_POINTS = 50_000  # stroke points over all the occlusions in effect: drawing them is the mask's cost
 TIME_SLACK = 0.1  # seconds a trim may pass the clip's end (the page's duration and the container's differ a little)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_HISTORY_OPS = ("undo", "redo", "reset")
 
 
 def _seconds(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise InputError(f"{what} must be a finite number of seconds, got {value!r:.40}")
-    return round(float(value), 6)
+    return round(seconds_of(value, what), 6)
 
 
 def check_video_edit(edit: Any, *, duration: float, width: int, height: int) -> dict[str, Any]:
     """A clean copy of ``edit`` for a clip of ``duration`` seconds (as it is when the edit is made) whose frames are
     ``width`` × ``height``, or an InputError saying what is wrong."""
-    if not isinstance(edit, dict) or not isinstance(edit.get("op"), str):
-        raise InputError(f"an edit must be a dict with an 'op', got {edit!r:.80}")
-    op = edit["op"]
-    if op in _HISTORY_OPS:
+    op = edit_op(edit)
+    if op in HISTORY_OPS:
         return {"op": op}
     if op == "trim":
         start, end = _seconds(edit.get("start"), "the start"), _seconds(edit.get("end"), "the end")

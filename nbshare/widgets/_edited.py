@@ -1,4 +1,4 @@
-"""The base of components whose value is an original plus an edit log (Image, Audio)."""
+"""The base of components whose value is an original plus an edit log (Image, Audio, Video)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import traitlets
 
-from ..values.edits import compact_history, resolve_history
+from ..values.edits import HISTORY_OPS, compact_history, resolve_history
 from ._component import Component, InputError
 
-HISTORY_OPS = ("undo", "redo", "reset")
+__all__ = ["HISTORY_OPS", "EditedComponent"]
 
 
 class EditedComponent(Component):
