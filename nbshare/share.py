@@ -79,6 +79,12 @@ class Link:
         for step in reversed(self._on_close):
             step()
 
+    def _located(self, origin: str) -> None:
+        """The notebook page showing the links is at ``origin`` (``scheme://host[:port]``): a link that is only a path
+        (a JupyterHub without ``public_url`` gives ``/user/ada/proxy/…``) becomes a whole address there."""
+        if self.proxy_url is not None and self.proxy_url.startswith("/") and not self.proxy_url.startswith("//"):
+            self.proxy_url = origin + self.proxy_url
+
     def _links(self) -> list[tuple[str, str]]:
         names = {
             "public": "Public link",
@@ -104,7 +110,7 @@ class Link:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         """What a notebook shows for the link: the links widget, whose state and text hold no token."""
         if self._panel is None:
-            self._panel = LinksPanel(self._links)
+            self._panel = LinksPanel(self._links, self._located)
             self._panel.closed = self.closed
         return self._panel._repr_mimebundle_()
 

@@ -85,7 +85,8 @@ function render({ model, el }) {
   });
   el.append(list, note);
   update();
-  model.send({ event: "links" });
+  // The page's own address: on a JupyterHub the kernel knows only the path of its link (/user/ada/proxy/…).
+  model.send({ event: "links", page: window.location.href });
   return listeners.dispose;
 }
 

@@ -127,6 +127,20 @@ def test_the_notebook_server_link_comes_from_the_running_jupyter_server(
     link.close()
     assert link.proxy_url is not None
     assert link.proxy_url.startswith(f"https://hub.example.org/user/ada/proxy/{link.server.port}/?token=")
+    # Users on subdomains (c.JupyterHub.subdomain_host) under a base_url: the public URL is the user's own host.
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/jh/user/ada/")
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://ada.hub.example.org/jh/user/ada/")
+    link = nbshare.Interface(echo, "text", "text").launch(inline=False)
+    link.close()
+    assert link.proxy_url is not None
+    assert link.proxy_url.startswith(f"https://ada.hub.example.org/jh/user/ada/proxy/{link.server.port}/?token=")
+    # A default hub (no public_url: the variable is empty): only the path is known; the links widget completes it
+    # from the notebook page's address (tests/browser/test_browser_hub.py).
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "")
+    link = nbshare.Interface(echo, "text", "text").launch(inline=False)
+    link.close()
+    assert link.proxy_url is not None
+    assert link.proxy_url.startswith(f"/jh/user/ada/proxy/{link.server.port}/?token=")
 
 
 def test_validate_reports_what_it_tried_and_launch_serves_nothing() -> None:

@@ -82,3 +82,30 @@ def test_a_script_prints_the_full_links(capsys: pytest.CaptureFixture[str]) -> N
         assert f"Local link (this machine only): {launched.local_url}" in capsys.readouterr().out
     finally:
         launched.close()
+
+
+def test_a_hub_link_that_is_only_a_path_is_completed_from_the_notebook_page(
+    monkeypatch: pytest.MonkeyPatch, link: Link
+) -> None:
+    """A JupyterHub without public_url gives the kernel only its prefix: the proxy link is a path, which a colleague
+    cannot open. The notebook's view sends its page's address; the link becomes whole there and in link.url."""
+    token = token_of(link)
+    bare = nbshare.share.Link(local_url=link.local_url, proxy_url=f"/user/ada/proxy/8123/?token={token}")
+    sent: list[dict[str, Any]] = []
+    recorder = CommSession(lambda message, _buffers: sent.append(message))
+    with session_scope(recorder):
+        bare._repr_mimebundle_()
+    panel = bare._panel
+    with session_scope(recorder):  # a visitor's page cannot move the researcher's link elsewhere
+        panel._receive_page_event(panel, {"event": "links", "page": "https://evil.example/x"}, [])
+    assert bare.proxy_url == f"/user/ada/proxy/8123/?token={token}"
+    for refused in ("javascript:alert(1)", "vscode-webview://abc/index.html", "https://user:pw@hub.example/", 7):
+        panel._receive_page_event(panel, {"event": "links", "page": refused}, [])
+        assert bare.proxy_url.startswith("/user/ada/")
+    panel._receive_page_event(panel, {"event": "links", "page": "https://hub.example.org:8443/user/ada/lab/tree/a"}, [])
+    whole = f"https://hub.example.org:8443/user/ada/proxy/8123/?token={token}"
+    assert bare.url == whole and bare.urls["proxy"] == whole
+    replies = [m["content"]["data"]["content"] for m in sent if m["content"]["data"].get("method") == "custom"]
+    assert replies[-1]["links"][0] == {"name": "Notebook server link", "url": whole}
+    panel._receive_page_event(panel, {"event": "links", "page": "https://other.example/"}, [])
+    assert bare.url == whole  # completed once: a second view elsewhere does not move it
