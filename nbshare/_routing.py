@@ -41,6 +41,10 @@ class CommSession:
         self.visitor: str | None = None
         """Who the visitor is across sessions (their sign-in, else their browser's signed client id, hashed): a
         visitor's flags, re-tests and replies follow it. None when unknown (the session alone then)."""
+        self.publish: Callable[[bytes, str], str] | None = None
+        """``publish(data, content_type)`` -> an address relative to the page from which it fetches ``data`` over
+        HTTP (cached for good): how a page far away gets pictures. None where pictures travel in messages (the
+        notebook, a page on this machine)."""
         self.resources: dict[str, Any] = {}
         """Per-session singletons other modules need (e.g. an ipycanvas manager), by name."""
         self.log = VisitorLog(self.id[:8])

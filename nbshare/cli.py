@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 
 from .interface import Interface
+from .server.access import LOOPBACK
+from .share import ShareError
 
 __all__ = ["main"]
 
@@ -25,8 +27,28 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("script", type=Path, help="a Python file that creates an nbshare.Interface")
     serve.add_argument("--name", help="the variable holding the Interface, when the script makes several")
     for command in (demo, serve):
-        command.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
-        command.add_argument("--share", action="store_true", help="also make a public ngrok link")
+        command.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+        command.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on: 127.0.0.1 (default: this machine only), 0.0.0.0 (every IPv4 interface) or "
+            ":: (every IPv6 one), for a reverse proxy elsewhere or a container; a warning says who can then reach it",
+        )
+        command.add_argument(
+            "--trusted-proxy",
+            action="append",
+            metavar="ADDRESS",
+            help="a reverse proxy's address or range (10.0.0.0/8) whose X-Forwarded-For/-Host/-Proto are believed; "
+            "repeatable. A proxy on this machine is 127.0.0.1; in a container, the proxy container's address",
+        )
+        command.add_argument(
+            "--share",
+            nargs="?",
+            const="ngrok",
+            default=False,
+            metavar="ssh://USER@HOST[:PORT]",
+            help="also make a public link: through ngrok (--share alone), or an SSH tunnel to a host you can log in to",
+        )
         command.add_argument(
             "--auth",
             metavar="USER",
@@ -42,7 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         auth = _credentials(args.auth) if args.auth else None
     except ValueError as error:
         parser.exit(2, f"nbshare: {error}\n")
-    link = interface.launch(inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port)
+    try:
+        link = interface.launch(
+            inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port, host=args.host,
+            trusted_proxies=_trusted_proxies(args.trusted_proxy, args.share),
+        )  # fmt: skip
+    except (OSError, ValueError, ShareError) as error:  # a port in use, an unknown address, a typo, a tunnel
+        parser.exit(2, f"nbshare: {error}\n")
     print(link._describe(reveal=True), flush=True)  # a terminal: nothing here is saved in a notebook
     if interface.flagging:
         folder = interface.flag_store.folder
@@ -56,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         link.close()
     return 0
+
+
+def _trusted_proxies(named: list[str] | None, share: str | bool) -> list[str] | None:
+    """The proxies ``--trusted-proxy`` names (None: launch's default); with ``--share`` through ngrok the ngrok
+    agent, which connects from this machine, is one too (an SSH tunnel forwards bare connections: not it)."""
+    if not named:
+        return None
+    return [*named, *LOOPBACK] if share == "ngrok" else named
 
 
 def _credentials(user: str) -> tuple[str, str]:

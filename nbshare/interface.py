@@ -270,13 +270,20 @@ class Interface:
         """Serve this interface as a standalone page and return its :class:`nbshare.Link`.
 
         Keyword options: ``inline=True`` (show the interface and the links in the cell), ``inbrowser=False``,
-        ``share=False`` (a public ngrok link; needs an authtoken), ``validate=True``, ``auth=None``
-        (``("user", "password")``, a list of pairs, or a function), ``port=None``, ``expires_in=None`` (seconds),
-        ``frame_ancestors=()`` (sites allowed to embed the page), ``server_url=None`` (the Jupyter server's URL as
-        the browser sees it, when it differs from its bind address), ``share_auth=None`` (basic auth at the
-        ngrok edge), ``max_message_bytes``, ``grace_seconds``, and the server's budgets ``max_sessions``,
-        ``max_sessions_per_client``, ``max_connections``, ``header_timeout``, ``trusted_proxies`` (see
-        :func:`nbshare.share.launch`).
+        ``share=False`` (``True`` or ``"ngrok"``: a public ngrok link, which needs an authtoken;
+        ``"ssh://user@host[:port][?remote_port=N]"``: a public link ``http://host:N/`` through an SSH tunnel to a host
+        you log in to with a key, whose sshd needs ``GatewayPorts clientspecified`` or a reverse proxy there),
+        ``ssh_options=()`` (extra ssh arguments for that tunnel, e.g. ``["-i", "/path/key"]``), ``validate=True``,
+        ``auth=None`` (``("user", "password")``, a list of pairs, or a function), ``port=None``,
+        ``host="127.0.0.1"`` (the address to listen on; ``"0.0.0.0"``, ``"::"`` or one interface's address let other
+        machines in: a warning is printed and the link gets a network URL; put HTTPS in front),
+        ``trusted_proxies=None`` (addresses or ranges of reverse proxies whose X-Forwarded-For/-Host/-Proto are
+        believed; by default this machine's loopback when a notebook-proxy or ngrok link is made, else none),
+        ``expires_in=None`` (seconds), ``frame_ancestors=()`` (sites allowed to embed the page), ``server_url=None``
+        (the Jupyter server's URL as the browser sees it, when it differs from its bind address), ``share_auth=None``
+        (basic auth at the ngrok edge), ``api=True``, ``api_cors=None``, ``max_message_bytes``, ``grace_seconds``,
+        and the server's budgets ``max_sessions``, ``max_sessions_per_client``, ``max_sessions_per_address``,
+        ``max_connections``, ``header_timeout`` (see :func:`nbshare.share.launch`).
         """
         from .share import launch
 

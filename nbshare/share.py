@@ -1,9 +1,10 @@
 """launch(): serve an Interface as a standalone page and hand out the links to it.
 
 Links: the local URL; the Jupyter server's jupyter-server-proxy URL when the kernel runs under one; Colab's port
-proxy in Colab; a public ngrok URL with ``share=True``. Each carries the server's token; ``Link.close()`` stops
-the server and the tunnel, and every link stops working at once. In a notebook the links are shown by a widget that
-fetches them from the kernel (``nbshare.ui.links``), so the token is never saved in the ``.ipynb``.
+proxy in Colab; a public ngrok URL with ``share=True``, or an SSH tunnel's with ``share="ssh://user@host"``. Each
+carries the server's token; ``Link.close()`` stops the server and the tunnel, and every link stops working at once.
+In a notebook the links are shown by a widget that fetches them from the kernel (``nbshare.ui.links``), so the token
+is never saved in the ``.ipynb``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .server.access import LOOPBACK, Access, Credentials
 from .server.app import Limits, Server
@@ -24,6 +25,7 @@ from .ui.links import HIDDEN_HINT, LinksPanel, mask_token
 
 if TYPE_CHECKING:
     from .interface import Interface
+    from .ssh_tunnel import SshTarget
 
 __all__ = ["Link", "ShareError", "launch"]
 
@@ -52,6 +54,7 @@ class Link:
     proxy_url: str | None = None
     colab_url: str | None = None
     public_url: str | None = None
+    network_url: str | None = None
     server: Server | None = field(default=None, repr=False)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
     closed: bool = False
@@ -59,15 +62,27 @@ class Link:
 
     @property
     def url(self) -> str:
-        """The link to give others: public if there is one, else the notebook-served one, else the local one."""
-        return self.public_url or self.colab_url or self.proxy_url or self.local_url
+        """The link to give others: public if there is one, else the notebook-served one, else the network one
+        (``host=`` beyond loopback), else the local one."""
+        return self.public_url or self.colab_url or self.proxy_url or self.network_url or self.local_url
 
     @property
     def urls(self) -> dict[str, str]:
-        """Every link, token included, best first: ``{"public": ..., "colab": ..., "proxy": ..., "local": ...}``
-        (the kinds this launch made)."""
-        named = {"public": self.public_url, "colab": self.colab_url, "proxy": self.proxy_url, "local": self.local_url}
-        return {kind: url for kind, url in named.items() if url}
+        """Every link, token included, best first: ``{"public": ..., "colab": ..., "proxy": ..., "network": ...,
+        "local": ...}`` (the kinds this launch made; an address listed once, e.g. a server bound to one interface's
+        address has only its network link)."""
+        named = {
+            "public": self.public_url,
+            "colab": self.colab_url,
+            "proxy": self.proxy_url,
+            "network": self.network_url,
+            "local": self.local_url,
+        }
+        found: dict[str, str] = {}
+        for kind, url in named.items():
+            if url and url not in found.values():
+                found[kind] = url
+        return found
 
     def close(self) -> None:
         """Stop serving: the tunnel is removed, open pages are disconnected, and no link works any more."""
@@ -88,8 +103,9 @@ class Link:
     def _links(self) -> list[tuple[str, str]]:
         names = {
             "public": "Public link",
-            "colab": "Colab link",
+            "colab": "Colab link (only you, while this notebook is open; for others: share='ngrok' or 'ssh://…')",
             "proxy": "Notebook server link",
+            "network": "Network link (anyone who can reach this machine)",
             "local": "Local link (this machine only)",
         }
         return [(names[kind], url) for kind, url in self.urls.items()]
@@ -120,16 +136,18 @@ def launch(
     *,
     inline: bool = True,
     inbrowser: bool = False,
-    share: bool = False,
+    share: bool | str = False,
     validate: bool = True,
     auth: Credentials | None = None,
     port: int | None = None,
+    host: str = "127.0.0.1",
     expires_in: float | None = None,
     frame_ancestors: Sequence[str] = (),
     server_url: str | None = None,
     share_auth: tuple[str, str] | None = None,
     ngrok_path: str | None = None,
     ngrok_config_path: str | None = None,
+    ssh_options: Sequence[str] = (),
     trusted_proxies: Iterable[str] | None = None,
     api: bool = True,
     api_cors: Sequence[str] | None = None,
@@ -141,21 +159,38 @@ def launch(
     ``max_sessions_per_client``, ``max_sessions_per_address``, ``max_connections``, ``header_timeout``,
     ``max_message_bytes``, ``grace_seconds``); an unknown name is an error. ``trusted_proxies``: addresses
     or ranges whose forwarded client address (X-Forwarded-For, X-Real-IP) is believed, for sign-in throttling and
-    per-client counting; by default the loopback addresses when a proxy or ngrok link is made, else none.
+    per-client counting, and the host and scheme the browser used (X-Forwarded-Host, X-Forwarded-Proto), for the
+    origin check and the cookies; by default the loopback addresses when a proxy or ngrok link is made, else none.
+    ``share``: ``True`` or ``"ngrok"``, a public link through ngrok (``share_auth``, ``ngrok_path``,
+    ``ngrok_config_path`` apply); or ``"ssh://user@host[:port][?remote_port=N]"``, a public link
+    ``http://host:N/`` through an SSH tunnel to a host you log in to with a key (``nbshare.ssh_tunnel``: the system's
+    ``ssh``, never prompting; the host picks N unless ``remote_port`` is given; visitors reach it only if the host's
+    sshd has ``GatewayPorts clientspecified`` or a reverse proxy there serves the port). ``ssh_options``: extra ssh
+    arguments for that tunnel, e.g. ``["-F", "/path/config", "-i", "/path/key", "-o", "Name=value"]``. Anything
+    else is a ``ValueError``.
+    ``host``: the address to listen on, ``127.0.0.1`` by default; ``0.0.0.0``, ``::`` or one interface's address let
+    other machines in (a warning says so, and the link gets a network URL): put HTTPS in front (a reverse proxy) and
+    name the proxy's address in ``trusted_proxies``.
     ``api``: serve the HTTP API (``api/openapi.json``, ``api/predict``...; see ``nbshare.server.api``);
     ``api_cors``: exact origins whose pages may call it from a browser (none by default).
     """
     budgets = Limits.of(limits)  # checked before the interface is, so a misspelt option fails at once
+    tunnel = _tunnel_kind(share, share_auth, ssh_options)  # likewise: a wrong share= starts nothing
     if validate:
         interface.validate()
-    access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors)
-    server = Server(interface, access, port=port, limits=budgets, api=api, api_cors=api_cors)
+    proxies = () if trusted_proxies is None else trusted_proxies  # checked now: a typo must not leave a server up
+    access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors, trusted_proxies=proxies)
+    server = Server(interface, access, port=port, limits=budgets, api=api, api_cors=api_cors, host=host)
     server.start()
+    if server.exposed:
+        print(_exposed_warning(server), file=sys.stderr, flush=True)
 
     def with_token(page: str) -> str:
         return f"{page.rstrip('/')}/?token={quote(access.token)}"
 
     link = Link(local_url=with_token(server.local_url), server=server)
+    if server.network_url:
+        link.network_url = with_token(server.network_url)
     link._on_close.append(server.stop)
     try:
         proxy_base = server_url or _jupyter_server_url()
@@ -164,23 +199,39 @@ def launch(
         colab = _colab_url(server.port)
         if colab:
             link.colab_url = with_token(colab)
-        if share:
+        if isinstance(tunnel, str):  # "ngrok"
             public, disconnect = _ngrok_tunnel(server.port, share_auth, ngrok_path, ngrok_config_path)
+        elif tunnel is not None:
+            public, disconnect = _ssh_tunnel(tunnel, server, ssh_options)
+        if tunnel is not None:
             link._on_close.append(disconnect)
             link.public_url = with_token(public)
     except BaseException:
         link.close()
         raise
-    # Our server listens on 127.0.0.1 only: behind jupyter-server-proxy or ngrok every request comes from a loopback
-    # peer, and the visitor's own address is what that proxy forwards. Without a proxy link, nothing is forwarded.
+    # Behind jupyter-server-proxy or ngrok every request comes from a loopback peer, and the visitor's own address
+    # (and the host and scheme they used) is what that proxy forwards. Without a proxy link, nothing is forwarded;
+    # a reverse proxy in front of host="0.0.0.0" is named by the owner (nbshare serve --trusted-proxy).
+    # An SSH tunnel forwards bare connections: its visitors arrive from the local ssh client with headers of their own
+    # making, so with one, nothing forwarded is believed unless trusted_proxies says so (a reverse proxy on the host).
     if trusted_proxies is None:
-        trusted_proxies = LOOPBACK if (link.proxy_url or link.public_url or link.colab_url) else ()
-    access.trust_proxies(trusted_proxies)
+        via_ssh = tunnel is not None and tunnel != "ngrok"
+        proxied = link.proxy_url or link.colab_url or tunnel == "ngrok"
+        access.trust_proxies(LOOPBACK if proxied and not via_ssh else ())
     if inline:
         _show(interface, link)
     if inbrowser:
         threading.Thread(target=webbrowser.open, args=(link.local_url,), daemon=True).start()
     return link
+
+
+def _exposed_warning(server: Server) -> str:
+    return (
+        f"Warning: nbshare is listening on {server.host} port {server.port}, beyond this machine: anyone who can "
+        "reach this port and has the link can use the model. Put HTTPS in front (a reverse proxy such as Caddy or "
+        "nginx) and name the proxy's address with --trusted-proxy (trusted_proxies=), so visitors' addresses are "
+        "counted and not the proxy's."
+    )
 
 
 def _show(interface: Interface, link: Link) -> None:
@@ -225,11 +276,44 @@ def _jupyter_server_url() -> str | None:
 
 
 def _colab_url(port: int) -> str | None:
+    """Colab's address of ``port`` for the notebook's own viewer, or None outside Colab or when Colab's page does not
+    answer within 5 s (a Colab runtime driven from VS Code imports google.colab but never answers: without a timeout
+    ``eval_js`` would wait for ever)."""
     if "google.colab" not in sys.modules:
         return None
     from google.colab.output import eval_js  # type: ignore[import-not-found]
 
-    return str(eval_js(f"google.colab.kernel.proxyPort({int(port)})"))
+    try:
+        url = eval_js(f"google.colab.kernel.proxyPort({int(port)})", timeout_sec=5)
+    except Exception:  # Colab raises its own TimeoutException
+        return None
+    return str(url) if url else None
+
+
+def _tunnel_kind(share: object, share_auth: object, ssh_options: Sequence[str]) -> SshTarget | str | None:
+    """What ``share`` asks for, checked before anything starts: no public link, ``"ngrok"``, or an SSH target."""
+    from .ssh_tunnel import SshTarget, check_ssh_options
+
+    if share is False or share is None:
+        kind: SshTarget | str | None = None
+    elif share is True or share == "ngrok":
+        kind = "ngrok"
+    else:
+        kind = SshTarget.parse(share)  # a ValueError naming the accepted forms
+    if share_auth is not None and isinstance(kind, SshTarget):
+        raise ValueError("share_auth is basic auth at ngrok's edge (share=True); for a login on any link use auth=")
+    if ssh_options and not isinstance(kind, SshTarget):
+        raise ValueError("ssh_options is for share='ssh://user@host'; there is no SSH tunnel here")
+    check_ssh_options(ssh_options)
+    return kind
+
+
+def _ssh_tunnel(target: SshTarget, server: Server, options: Sequence[str]) -> tuple[str, Callable[[], None]]:
+    from .ssh_tunnel import check_ssh_options, open_tunnel
+
+    local = urlsplit(server.local_url)  # where the server answers this machine: 127.0.0.1, or its one address
+    tunnel = open_tunnel(target, str(local.hostname), server.port, check_ssh_options(options))
+    return tunnel.public_url, tunnel.close
 
 
 def _ngrok_tunnel(

@@ -92,3 +92,25 @@ export function bind(model, events = "", handler = null) {
   };
   return handler ? listeners.on(events, handler) : listeners;
 }
+
+// A picture for an <img>, as an object URL: from `bytes` the kernel sent, or fetched from `url` (HTTP-cached) with
+// `progress(fraction)` called while it is still arriving after a second (a slow link), and progress(null) at the end.
+export async function pictureUrl({ url, bytes, type }, progress = () => {}) {
+  if (!url) return URL.createObjectURL(new Blob([bytes], { type }));
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`the picture could not be loaded (${response.status})`);
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const started = performance.now();
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    if (total && performance.now() - started > 1000) progress(received / total);
+  }
+  progress(null);
+  return URL.createObjectURL(new Blob(chunks, { type: response.headers.get("Content-Type") || "" }));
+}

@@ -2,7 +2,7 @@
 // child view); a local canvas on top draws the stroke or crop rectangle in progress at once, without waiting for the
 // kernel. Only finished operations are sent, in image pixels. The stage zooms inside its viewport (zoom.js); an
 // explanation overlay that Python marks out of date (`explanation_stale`) is dimmed under a note.
-import { bind, button, element, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
+import { bind, button, element, fieldLabel, messageLine, pictureUrl, suppressShortcuts } from "./helpers.js";
 import { acceptDrops, fileProblem } from "./upload.js";
 import { zoomable } from "./zoom.js";
 
@@ -50,13 +50,16 @@ async function render({ model, el }) {
     group("Flip, rotate, reset", ...inGroup("geometry")));
 
   const stage = element("div", { className: "nbshare-stage" });
+  // The image itself (Python sends it, or its address when this page is far away), then ipycanvas's layers above.
+  const picture = element("img", { className: "nbshare-layer nbshare-picture", alt: "", hidden: true });
   const canvasHost = element("div", { className: "nbshare-layer" });
   const heatmap = element("img", { className: "nbshare-layer nbshare-heatmap", alt: "" });
   const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
-  stage.append(canvasHost, heatmap, draft);
+  stage.append(picture, canvasHost, heatmap, draft);
   const zoom = zoomable(listeners, stage);
   const staleNote = element("div", { className: "nbshare-stale-badge", textContent: "Explanation out of date", hidden: true });
-  const frame = element("div", { className: "nbshare-frame" }, zoom.viewport, staleNote);
+  const loading = element("div", { className: "nbshare-stale-badge nbshare-loading", role: "status", hidden: true });
+  const frame = element("div", { className: "nbshare-frame" }, zoom.viewport, staleNote, loading);
 
   const overlayToggle = element("input", { type: "checkbox", checked: true });
   const overlayOpacity = element("input", { type: "range", min: 0, max: 1, step: 0.05, attrs: { "aria-label": "Overlay opacity" } });
@@ -118,6 +121,39 @@ async function render({ model, el }) {
     updateOverlay();
     showMessage(model.get("message"));
   }
+
+  // The newest picture wins: one that arrives after a later one was asked for is dropped.
+  let pictureShown = null;
+  let pictureAsked = 0;
+  async function showPicture(content, buffers) {
+    const asked = ++pictureAsked;
+    if (!content) {
+      picture.hidden = true;
+      return;
+    }
+    let url;
+    try {
+      url = await pictureUrl({ url: content.url, bytes: buffers?.[0], type: content.type }, (part) => {
+        loading.hidden = part === null || asked !== pictureAsked;
+        loading.textContent = part === null ? "" : `Loading image… ${Math.round(part * 100)}%`;
+      });
+    } catch (error) {
+      if (asked === pictureAsked) showMessage(`The image could not be shown: ${error.message}. Reload the page.`);
+      return;
+    }
+    if (asked !== pictureAsked) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    if (pictureShown) URL.revokeObjectURL(pictureShown);
+    pictureShown = url;
+    picture.classList.toggle("nbshare-pixelated", Boolean(content.pixelated));
+    picture.src = url;
+    picture.hidden = false;
+  }
+  listeners.on("msg:custom", (message, buffers) => {
+    if (message && "picture" in message) showPicture(message.picture, buffers);
+  });
 
   let overlayUrl = null;
   let overlayBytes = null;
@@ -301,8 +337,10 @@ async function render({ model, el }) {
     + "change:brush_color change:explanation_stale", update);
   listeners.on("change:edit_count change:message", settle);
   listeners.defer(() => { if (overlayUrl) URL.revokeObjectURL(overlayUrl); });
+  listeners.defer(() => { pictureAsked += 1; if (pictureShown) URL.revokeObjectURL(pictureShown); });
   listeners.defer(() => canvasView.remove());
   update();
+  model.send({ event: "picture" }); // the picture Python drew before this view existed (a reload, a second view)
   return listeners.dispose;
 }
 

@@ -1,8 +1,9 @@
 """Who may use a shared link: the link's token, an optional login, an optional expiry, and exact origins.
 
 Also who a request comes from (:meth:`Access.client_address`): the peer's address, or the address a proxy we trust
-forwarded (``X-Forwarded-For`` read from the right, skipping trusted hops, else ``X-Real-IP``). Sign-in attempts are
-counted per client before they wait, a client has at most a few attempts in flight, and failures decay.
+forwarded (``X-Forwarded-For`` read from the right, skipping trusted hops, else ``X-Real-IP``); likewise the host and
+scheme the browser used (``X-Forwarded-Host``, ``X-Forwarded-Proto``) count only from a trusted proxy. Sign-in
+attempts are counted per client before they wait, a client has at most a few attempts in flight, and failures decay.
 """
 
 from __future__ import annotations
@@ -254,20 +255,30 @@ class Access:
 
     # -- origins -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def origin_matches(origin: str, headers: Any) -> bool:
-        """Whether a websocket's Origin is exactly the site the request came through.
+    def forwarded(self, peer: str | None, headers: Any, name: str) -> str | None:
+        """The first entry of a proxy's ``name`` header (``X-Forwarded-Host``, ``X-Forwarded-Proto``) when ``peer``
+        is a proxy we trust, else None: from anyone else it is just text the client wrote."""
+        if not self._trusted(peer or ""):
+            return None
+        value = headers.get(name) or ""
+        return value.split(",")[0].strip() or None
 
-        The host a browser used arrives as ``Host``, or as ``X-Forwarded-Host`` behind a proxy (jupyter-server-proxy,
-        ngrok); a page cannot set either on its own websocket, so a foreign page's socket never matches.
+    def is_https(self, peer: str | None, headers: Any, protocol: str) -> bool:
+        """Whether the browser used HTTPS: our own ``protocol``, or what a trusted proxy says in X-Forwarded-Proto
+        (it decides the cookies' ``Secure`` and ``SameSite=None``)."""
+        return (self.forwarded(peer, headers, "X-Forwarded-Proto") or protocol).lower() == "https"
+
+    def origin_matches(self, origin: str, peer: str | None, headers: Any) -> bool:
+        """Whether a websocket's (or the sign-in form's) Origin is exactly the site the request came through.
+
+        The host a browser used arrives as ``Host``, or behind a proxy we trust (jupyter-server-proxy, ngrok, a
+        reverse proxy) as ``X-Forwarded-Host``; a page cannot set either on its own websocket, so a foreign page's
+        socket never matches. ``X-Forwarded-Host`` from any other peer is ignored.
         """
         parts = urlsplit(origin or "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return False
-        candidates = {headers.get("Host", "")}
-        forwarded = headers.get("X-Forwarded-Host")
-        if forwarded:
-            candidates.add(forwarded.split(",")[0].strip())
+        candidates = {headers.get("Host", ""), self.forwarded(peer, headers, "X-Forwarded-Host") or ""}
         return parts.netloc.lower() in {candidate.lower() for candidate in candidates if candidate}
 
     def content_security_policy(self) -> str:

@@ -17,12 +17,22 @@ import tornado.websocket
 from tornado.ioloop import IOLoop
 
 from .._log import log, log_exception
+from . import listening
 from .access import Access
 from .api import API_ROUTES, RateLimiter
 from .assets import bundle_assets, widget_modules
 from .connections import DEFAULT_HEADER_TIMEOUT_SECONDS, CappedHTTPServer, default_max_connections
 from .frames import FrameError, decode_frame, encode_frame
-from .pages import BundleHandler, LoginHandler, PageHandler, WidgetModuleHandler, client_address, client_key
+from .pages import (
+    BundleHandler,
+    LoginHandler,
+    PageHandler,
+    PictureHandler,
+    WidgetModuleHandler,
+    client_address,
+    client_key,
+)
+from .pictures import Pictures
 from .sessions import VisitorSession, make_room
 
 if TYPE_CHECKING:
@@ -82,12 +92,18 @@ class Limits:
 
 
 class Server:
-    """Serves one Interface at ``http://127.0.0.1:{port}/`` until :meth:`stop`; every visitor gets a session."""
+    """Serves one Interface at ``http://{host}:{port}/`` until :meth:`stop`; every visitor gets a session.
+
+    ``host`` is the address to listen on: ``127.0.0.1`` (this machine only, the default), ``0.0.0.0`` or ``::``
+    (every interface), or one interface's address.
+    """
 
     def __init__(
         self, interface: Interface, access: Access, *, port: int | None = None, title: str | None = None,
         limits: Limits | None = None, api: bool = True, api_cors: Sequence[str] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:  # fmt: skip
+        self.host = listening.check_host(host)
         self.interface = interface
         self.access = access
         self.title = title or interface.title or "nbshare"
@@ -98,6 +114,7 @@ class Server:
         self.api_workers = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="nbshare-api")
         self.assets = bundle_assets()
         self.widget_modules = widget_modules()
+        self.pictures = Pictures()
         self.sessions: dict[str, VisitorSession] = {}
         self.sockets: set[SessionSocket] = set()
         # New visitors' widget trees are built off the loop, one at a time (taking a place and building it together).
@@ -112,8 +129,17 @@ class Server:
         self._start_error: BaseException | None = None
 
     @property
+    def exposed(self) -> bool:
+        """Whether other machines can reach the port (see ``server/listening.py``)."""
+        return listening.exposed(self.host)
+
+    @property
     def local_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return listening.local_url(self.host, self.port)
+
+    @property
+    def network_url(self) -> str | None:
+        return listening.network_url(self.host, self.port)
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -143,7 +169,7 @@ class Server:
     def _run(self) -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
         try:
-            sockets = tornado.netutil.bind_sockets(self._requested_port, "127.0.0.1")
+            sockets = tornado.netutil.bind_sockets(self._requested_port, self.host)
             self.port = sockets[0].getsockname()[1]
             app = tornado.web.Application(
                 _routes(),
@@ -223,6 +249,7 @@ def _routes() -> list[Any]:
         (r"/login", LoginHandler),
         (r"/static/([A-Za-z0-9_.-]+)", BundleHandler),
         (r"/widgets/(.+)\.js", WidgetModuleHandler),
+        (r"/pictures/([0-9a-f]{64}\.[a-z]{3,4})", PictureHandler),
         (r"/ws", SessionSocket),
         *API_ROUTES,
     ]
@@ -255,7 +282,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             raise tornado.web.HTTPError(refusal[0], reason=refusal[1])
 
     def check_origin(self, origin: str) -> bool:
-        return self.server.access.origin_matches(origin, self.request.headers)
+        return self.server.access.origin_matches(origin, self.request.remote_ip, self.request.headers)
 
     async def open(self) -> None:
         # Small frames (an answer, a status change) must not wait for Nagle's algorithm: it cost 40 ms per answer.
@@ -275,6 +302,9 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             client = client_key(self)
             if server.building is None:
                 server.building = asyncio.Lock()
+            # A page far away fetches pictures over HTTP (compressed, cached, beside its websocket); one on this
+            # machine gets them in its websocket, where bytes are free and encoding is the cost.
+            publish = None if _on_this_machine(self.request) else server.pictures.publish
             async with server.building:  # a place is counted and filled before the next visitor asks for one
                 address = client_address(self)
                 limits = server.limits
@@ -285,7 +315,8 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                     return
                 try:  # building the widgets is a visitor's work too: off the loop, which keeps serving the others
                     session = await IOLoop.current().run_in_executor(
-                        server.builder, lambda: VisitorSession(server.interface, server.schedule, user, client)
+                        server.builder,
+                        lambda: VisitorSession(server.interface, server.schedule, user, client, publish=publish),
                     )
                 except Exception as error:
                     log_exception("building a visitor's interface", error)
@@ -331,6 +362,15 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
 
     def get_compression_options(self) -> None:
         return None
+
+
+def _on_this_machine(request: Any) -> bool:
+    """Whether a page's connection comes straight from this machine: a loopback peer, addressed by a loopback name,
+    with no proxy's forwarding headers (jupyter-server-proxy on this machine, ngrok and tunnels add them or another
+    Host)."""
+    host = urlsplit(f"//{request.headers.get('Host', '')}").hostname or ""
+    forwarded = any(name in request.headers for name in ("X-Forwarded-For", "X-Forwarded-Host", "Forwarded"))
+    return request.remote_ip in ("127.0.0.1", "::1") and host in ("127.0.0.1", "localhost", "::1") and not forwarded
 
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:

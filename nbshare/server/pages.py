@@ -17,7 +17,7 @@ from .openapi import curl_example
 if TYPE_CHECKING:
     from .app import Server
 
-__all__ = ["BundleHandler", "LoginHandler", "PageHandler", "WidgetModuleHandler", "client_key"]
+__all__ = ["BundleHandler", "LoginHandler", "PageHandler", "PictureHandler", "WidgetModuleHandler", "client_key"]
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -66,7 +66,7 @@ class _Guarded(tornado.web.RequestHandler):
             self.set_access_cookie(self.access.client_cookie_name, self.access.new_client_id())
 
     def _is_https(self) -> bool:
-        return self.request.headers.get("X-Forwarded-Proto", self.request.protocol) == "https"
+        return self.access.is_https(self.request.remote_ip, self.request.headers, self.request.protocol)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
@@ -152,7 +152,8 @@ class LoginHandler(_Guarded):
         if not self.access.needs_login:
             self.redirect("./", status=303)
             return
-        if not self.access.origin_matches(self.request.headers.get("Origin", ""), self.request.headers):
+        origin = self.request.headers.get("Origin", "")
+        if not self.access.origin_matches(origin, self.request.remote_ip, self.request.headers):
             self.send_error(403, reason="Sign-in from another site is refused")
             return
         client = self.access.client_address(self.request.remote_ip, self.request.headers)
@@ -202,3 +203,20 @@ class WidgetModuleHandler(_AssetHandler):
         if self.refuse_unless_allowed():
             return
         self.send_asset(self.server.widget_modules.get(module))
+
+
+class PictureHandler(_Guarded):
+    """A picture published for a visitor's page (``server/pictures.py``): named by its content's hash, so cached
+    for good; the link's token and sign-in are still needed to fetch it."""
+
+    def get(self, name: str) -> None:
+        if self.refuse_unless_allowed():
+            return
+        picture = self.server.pictures.get(name)
+        if picture is None:
+            self.send_error(404, reason="Not found")
+            return
+        data, content_type = picture
+        self.set_header("Content-Type", content_type)
+        self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        self.finish(data)

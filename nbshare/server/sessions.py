@@ -42,8 +42,10 @@ class VisitorSession:
         schedule: Callable[[Callable[[], None]], None],
         user: str | None,
         client: str | None = None,
+        publish: Callable[[bytes, str], str] | None = None,
     ) -> None:
         self.comms = CommSession(self._send)
+        self.comms.publish = publish  # set before the tree is built: its widgets keep their session
         self.comms.user = user
         self.comms.visitor = visitor_identity(user, client)
         self.id = self.comms.id

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 import traitlets
 

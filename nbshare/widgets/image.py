@@ -9,13 +9,14 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .._assets import component_esm
+from .._routing import current_session
 from ..values import imaging
 from ..values.dataurl import data_url_schema, decode_data_url, encode_data_url
 from ..values.display import Shown, ShownHistory
 from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
 from ..values.stored import JsonValue, PictureValue, Stored
-from ._canvas import batched, layers_for_session, put_lossless, rgba
+from ._canvas import batched, layers_for_session, picture_message, rgba
 from ._component import InputError, on_event
 from ._edited import EditedComponent
 from ._held import hold
@@ -25,31 +26,6 @@ GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
 STROKE_OPS = ("paint", "erase")
 POINTS_PER_EDIT = 500  # the log keeps at most max_edits times this many stroke points (~130 bytes each in Python)
 REPLAY_STROKES = 8  # the strokes in effect may cost at most this many max_stroke_cost to replay at full size
-
-
-def _heatmap_rgba(overlay: Any) -> Any:
-    """A boolean mask becomes translucent red; a float map becomes a blue→yellow→red ramp, alpha rising with it."""
-    import numpy as np
-
-    values = np.asarray(overlay)
-    if values.ndim == 3 and values.shape[2] == 4 and values.dtype == np.uint8:
-        return values  # already RGBA
-    if values.ndim != 2:
-        raise ValueError(f"an overlay must be a 2-D mask or heatmap (or an RGBA array), got shape {values.shape}")
-    if values.dtype == bool:
-        rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
-        rgba[values] = (255, 0, 0, 255)
-        return rgba
-    values = values.astype(np.float64)
-    low, high = np.nanmin(values), np.nanmax(values)
-    level = np.nan_to_num((values - low) / (high - low if high > low else 1.0))
-    anchors = np.array([[0, 0, 255], [0, 255, 255], [255, 255, 0], [255, 0, 0]], dtype=np.float64)
-    position = level * (len(anchors) - 1)
-    index = np.minimum(position.astype(int), len(anchors) - 2)
-    fraction = (position - index)[..., None]
-    rgb = anchors[index] * (1 - fraction) + anchors[index + 1] * fraction
-    alpha = np.clip(level * 255, 0, 255)
-    return np.dstack([rgb, alpha]).round().astype(np.uint8)
 
 
 class Image(EditedComponent):
@@ -130,6 +106,8 @@ class Image(EditedComponent):
         self._shown_state: Shown | None = None
         self._costs: dict[int, tuple[dict[str, Any], int]] = {}  # id(stroke in the log) -> (it, its stroke_cost)
         self._drawn_source: Any = None
+        self._picture: tuple[dict[str, Any], list[bytes]] = ({"picture": None}, [])  # the base layer, as last sent
+        self._session = current_session()  # a visitor's page far away fetches pictures over HTTP (its publish)
         self._geometry: tuple[Any, ...] | None = None
         # ipycanvas keeps no picture: a browser that creates the canvas model (a reload, another client) starts
         # blank and says "client_ready"; draw everything again for it.
@@ -237,7 +215,7 @@ class Image(EditedComponent):
         if overlay is None:
             self._clear_overlay()
             return
-        rgba = _heatmap_rgba(overlay)
+        rgba = imaging.heatmap_rgba(overlay)
         width, height = self.view_width or rgba.shape[1], self.view_height or rgba.shape[0]
         with self.hold_sync():
             self.overlay_png = imaging.encode_png(imaging.resize(rgba, width, height))
@@ -323,6 +301,8 @@ class Image(EditedComponent):
             self._canvas[0].clear()
             self._canvas[1].clear()
             self.view_width = self.view_height = 0
+            self._picture = ({"picture": None}, [])
+            self._send_picture()
             return
         history = self._shown
         if history is None or history.original is not value.original or history.longest != self.display_size:
@@ -358,14 +338,27 @@ class Image(EditedComponent):
                 self._clear_overlay()  # an overlay made for another geometry would be misplaced
             if resized or state.base is not self._drawn_source:
                 self._canvas[0].clear()
-                put_lossless(self._canvas[0], imaging.resize(state.base, view_width, view_height, smooth=not enlarge))
+                # Never enlarged here: the page scales a small image up with crisp pixels (CSS), so its pixels
+                # cross the link once, at their own size; a large one is reduced to what is shown.
+                shown = state.base if enlarge else imaging.resize(state.base, view_width, view_height)
+                self._picture = picture_message(shown, enlarge, self._session.publish if self._session else None)
                 self._drawn_source = state.base
+                self._send_picture()
             self._canvas[1].clear()
             if state.paint is not None and state.painted is not None and state.painted.any():
                 paint = rgba(state.paint)
                 paint[..., 3] = np.where(state.painted, 255, 0)
                 self._canvas[1].put_image_data(imaging.resize(paint, view_width, view_height, smooth=False), 0, 0)
             self.view_width, self.view_height, self.scale = view_width, view_height, view_width / width
+
+    def _send_picture(self) -> None:
+        content, buffers = self._picture
+        self.send(content, buffers)
+
+    @on_event("picture")
+    def _resend_picture(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        """A view that has just rendered (a reload, a second view) asks for the picture it has not seen."""
+        self._send_picture()
 
     # -- the HTTP API ------------------------------------------------------------------------------
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import nbformat
 import pytest
-from harness import KernelProbe
 from hub import PASSWORD, JupyterHubServer, proxy_command
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
+from harness import KernelProbe
 
 CELLS = [
     "import os, nbshare\n"
@@ -52,8 +52,10 @@ def sign_in(browser: Any, hub: JupyterHubServer, user: str, next_path: str) -> A
 def test_hub_links_are_whole_and_open_the_app_only_for_their_owner(browser: Any, hub: JupyterHubServer) -> None:
     notebook = "hub_links.ipynb"
     cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
-                   hub.home("alice") / notebook)  # fmt: skip
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), hub.home("alice") / notebook
+    )
     hub.start_server("alice")
     alice, page = sign_in(browser, hub, "alice", f"{hub.base_url}user/alice/lab/tree/{notebook}?reset")
     kernel: KernelProbe | None = None

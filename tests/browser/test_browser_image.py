@@ -190,16 +190,20 @@ def png_base64(color):
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+# The colour at the centre of the picture an image component shows (null until one is shown), read in the page.
+PICTURE_CENTRE = """(img) => {
+    if (!img || img.hidden || !img.complete || !img.naturalWidth) return null;
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    return [...context.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data];
+}"""
+
+
 def output_pixel(app):
-    """The colour at the centre of the output image's canvas, read in the page."""
-    return (
-        app.locator(".nbshare-image")
-        .nth(1)
-        .locator(".nbshare-layer canvas")
-        .evaluate(
-            "(canvas) => [...canvas.getContext('2d').getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data]"
-        )
-    )
+    """The colour at the centre of the output image, read in the page."""
+    return app.locator(".nbshare-image").nth(1).locator("img.nbshare-picture").evaluate(PICTURE_CENTRE)
 
 
 @pytest.mark.parametrize("how", ["drop", "paste"])
@@ -214,8 +218,7 @@ def test_drop_or_paste_an_image_and_see_the_output_image(open_notebook, how):
     notebook.kernel.wait_for("len(received)", lambda count: count == 1)
     assert notebook.kernel.eval("received[0][5, 5].tolist()") == [10, 200, 30]
     notebook.page.wait_for_function(
-        """() => { const c = document.querySelectorAll('.nbshare-image')[1]?.querySelector('.nbshare-layer canvas');
-                   return c && c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data[3] > 0; }"""
+        f"() => ({PICTURE_CENTRE})(document.querySelectorAll('.nbshare-image')[1]?.querySelector('.nbshare-picture'))"
     )
     assert output_pixel(app) == [245, 55, 225, 255]
 
@@ -242,8 +245,7 @@ def test_a_preset_image_shows_and_survives_a_page_reload(open_notebook):
             "iface",
         ]
     )
-    centre = """() => { const c = document.querySelector('.nbshare-image .nbshare-layer canvas');
-        return c ? [...c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data] : null; }"""
+    centre = f"() => ({PICTURE_CENTRE})(document.querySelector('.nbshare-image img.nbshare-picture'))"
     notebook.page.wait_for_function(f"({centre})()?.[3] === 255")
     assert notebook.page.evaluate(centre) == [200, 30, 60, 255]
     notebook.page.locator(".jp-Notebook").first.click()

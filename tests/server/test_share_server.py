@@ -256,12 +256,18 @@ def test_login_expiry_and_close() -> None:
 
 
 def test_an_embeddable_link_behind_https_gets_a_cross_site_cookie() -> None:
-    link = nbshare.Interface(shout, "text", "text").launch(inline=False, frame_ancestors=["https://lab.example.org"])
+    """Behind an HTTPS proxy we trust (here on this machine), the cookie is Secure and SameSite=None."""
+    link = nbshare.Interface(shout, "text", "text").launch(
+        inline=False, frame_ancestors=["https://lab.example.org"], trusted_proxies=["127.0.0.1"]
+    )
     try:
 
         async def scenario() -> None:
             https = await fetch(link.local_url, headers={"X-Forwarded-Proto": "https"})
             assert "SameSite=None" in https.headers["Set-Cookie"] and "Secure" in https.headers["Set-Cookie"]
+            link.server.access.trust_proxies(())  # the same header from a peer we do not trust is only text
+            forged = await fetch(link.local_url, headers={"X-Forwarded-Proto": "https"})
+            assert "SameSite=Lax" in forged.headers["Set-Cookie"] and "Secure" not in forged.headers["Set-Cookie"]
             plain = await fetch(link.local_url)
             assert "SameSite=Lax" in plain.headers["Set-Cookie"] and "Secure" not in plain.headers["Set-Cookie"]
             assert "frame-ancestors https://lab.example.org" in plain.headers["Content-Security-Policy"]

@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("explain and flags", ("saliency", "flagging")),
     ("ui", ("ui",)),
     ("facade", ("interface",)),
-    ("sharing", ("share", "client", "server", "cli", "demo", "__main__", "__init__")),
+    ("sharing", ("share", "ssh_tunnel", "client", "server", "cli", "demo", "__main__", "__init__")),
 ]
 # The one import that points up, on purpose: Interface.launch() is the public door to sharing and loads share.py
 # (tornado, the server) on first use; share.py itself only receives the Interface.
