@@ -65,16 +65,19 @@ class PageClient:
         self.socket = socket
         self.models: dict[str, dict[str, Any]] = {}
         self.controls: list[dict[str, Any]] = []
+        self.customs: list[tuple[str, dict[str, Any], list[bytes]]] = []
+        """Custom messages from the widgets: (comm id, content, buffers)."""
         self.session: str | None = None
         self.next_id = 0
 
     @classmethod
     async def connect(
-        cls, base_url: str, cookie: str, *, origin: str | None = None, session: str | None = None
-    ) -> PageClient:
+        cls, base_url: str, cookie: str, *, origin: str | None = None, session: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> PageClient:  # fmt: skip
         parts = urlsplit(base_url)
         ws_url = f"ws://{parts.netloc}{parts.path}ws" + (f"?session={session}" if session else "")
-        headers = {"Cookie": cookie, "Origin": origin or f"{parts.scheme}://{parts.netloc}"}
+        headers = {"Cookie": cookie, "Origin": origin or f"{parts.scheme}://{parts.netloc}", **(headers or {})}
         socket = await websocket_connect(HTTPRequest(ws_url, headers=headers))
         client = cls(socket)
         expected = "nbshare_welcome" if session else "nbshare_display"  # a new session's widgets come first
@@ -86,13 +89,15 @@ class PageClient:
         if frame is None:
             return None
         assert isinstance(frame, bytes)
-        message, _buffers = decode_frame(frame)
+        message, buffers = decode_frame(frame)
         content = message.get("content", {})
         kind = message["msg_type"]
         if kind == "comm_open":
             self.models[content["comm_id"]] = dict(content["data"]["state"])
         elif kind == "comm_msg" and content["data"].get("method") == "update":
             self.models.setdefault(content["comm_id"], {}).update(content["data"]["state"])
+        elif kind == "comm_msg" and content["data"].get("method") == "custom":
+            self.customs.append((content["comm_id"], content["data"]["content"], [bytes(b) for b in buffers]))
         elif kind == "comm_close":
             self.models.pop(content["comm_id"], None)
         else:

@@ -42,7 +42,24 @@ function render({ model, el }) {
     grid.classList.toggle("nbshare-example-grid-text", cards.length > 0 && model.get("rows").every((cells) => cells.every((cell) => typeof cell === "string")));
     grid.replaceChildren(...cards);
   };
+  // A page far away fetches the pictures the examples would show while its visitor looks (cached for good), one at a
+  // time at low priority: choosing an example then costs only the answer.
+  const fetched = new Set();
+  const prefetch = async () => {
+    for (const url of model.get("prefetch")) {
+      if (fetched.has(url)) continue;
+      fetched.add(url);
+      try {
+        await (await fetch(url, { priority: "low", credentials: "same-origin" })).arrayBuffer();
+      } catch {
+        fetched.delete(url); // fetched again when the picture is shown
+      }
+    }
+  };
   const listeners = bind(model, "change:rows change:headers change:captions", update).defer(revoke);
+  listeners.on("change:prefetch", prefetch);
+  if (document.readyState === "complete") setTimeout(prefetch, 0);
+  else listeners.listen(window, "load", prefetch, { once: true });
   el.append(heading, grid);
   update();
   return listeners.dispose;

@@ -26,6 +26,10 @@ class Examples(PageWidget):
     captions = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Each example's caption ("" for none), shown escaped under its previews."""
 
+    prefetch = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Addresses (relative to a shared page) of the pictures its examples would show: a page far away fetches them
+    while its visitor looks, so choosing an example costs only the answer."""
+
     def __init__(self, headers: list[str], rows: list[list[str | bytes]], captions: list[str] | None = None) -> None:
         captions = list(captions or [])
         super().__init__(headers=headers, rows=rows, captions=captions + [""] * (len(rows) - len(captions)))

@@ -68,6 +68,14 @@ class InterfaceView:
             if spec.examples
             else None
         )
+        publish = getattr(session, "publish", None)
+        if self.examples is not None and publish is not None:
+            self.examples.prefetch = [
+                publish(data, content_type)
+                for row in spec.examples
+                for component, value in zip(self.inputs, row, strict=True)
+                for data, content_type in component.prefetch(value)
+            ]
         self.explainer: ViewExplainer | None = None
         if spec.interpretation is not None:  # the explanation machinery loads only for interfaces that explain
             from .explainer import ViewExplainer

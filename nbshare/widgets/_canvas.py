@@ -10,7 +10,7 @@ import ipycanvas
 
 from ..values import imaging
 
-__all__ = ["batched", "layers_for_session", "picture_message", "rgba"]
+__all__ = ["batched", "display_geometry", "layers_for_session", "picture_message", "rgba", "shown_pixels"]
 
 
 def _canvas_manager_for_session() -> Any:
@@ -60,6 +60,20 @@ def batched(canvas: ipycanvas.MultiCanvas) -> Iterator[None]:
     finally:
         manager.flush()
         manager._caching = was_caching
+
+
+def display_geometry(frame: tuple[int, int], longest: int) -> tuple[int, int, bool]:
+    """(width, height, enlarged) of an image of ``frame`` (height, width) shown with its longest side ``longest``."""
+    height, width = frame
+    scale = longest / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale)), scale > 1
+
+
+def shown_pixels(base: Any, width: int, height: int, enlarged: bool) -> Any:
+    """The pixels sent for the base layer. Never enlarged: the page scales a small image up with crisp pixels (an
+    expert judges the pixels, not a blur), so they cross the link once at their own size; a large image is reduced
+    to what is shown."""
+    return base if enlarged else imaging.resize(base, width, height)
 
 
 def picture_message(

@@ -88,6 +88,11 @@ class Contract:
         """A short text (or PNG bytes, for images) standing for ``value`` in the examples table."""
         return shorten(str(self.postprocess(value)))
 
+    def prefetch(self, value: Any) -> list[tuple[bytes, str]]:
+        """Pictures (bytes, content type) this component would send a page far away for ``value``, which the page may
+        fetch ahead (an example, before it is clicked); none by default."""
+        return []
+
     def to_stored(self, value: Any) -> Stored:
         """``value`` (as the component holds it) as a value the flag store can write: a value type that knows its
         ``kind`` (an edited image, a table...) as it is, anything else as JSON."""

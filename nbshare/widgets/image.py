@@ -16,7 +16,7 @@ from ..values.display import Shown, ShownHistory
 from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
 from ..values.stored import JsonValue, PictureValue, Stored
-from ._canvas import batched, layers_for_session, picture_message, rgba
+from ._canvas import batched, display_geometry, layers_for_session, picture_message, rgba, shown_pixels
 from ._component import InputError, on_event
 from ._edited import EditedComponent
 from ._held import hold
@@ -26,6 +26,8 @@ GEOMETRY_OPS = ("crop", "flip", "rotate", "reset")
 STROKE_OPS = ("paint", "erase")
 POINTS_PER_EDIT = 500  # the log keeps at most max_edits times this many stroke points (~130 bytes each in Python)
 REPLAY_STROKES = 8  # the strokes in effect may cost at most this many max_stroke_cost to replay at full size
+MAX_PREFETCHED = 64
+_PREFETCHED: dict[tuple[int, int, str, int], tuple[Any, bytes]] = {}  # examples' pictures, for every visitor
 
 
 class Image(EditedComponent):
@@ -189,6 +191,20 @@ class Image(EditedComponent):
         """A small PNG of ``value`` for the examples table."""
         return imaging.thumbnail_png(self.postprocess(value))
 
+    def prefetch(self, value: Any) -> list[tuple[bytes, str]]:
+        """The picture a page far away will be sent when example ``value`` is chosen: the very bytes (so its address
+        is the same), computed once per example and display size for every visitor."""
+        key = (id(value), self.display_size, self.image_mode, self.max_pixels)
+        held = _PREFETCHED.get(key)
+        if held is None or held[0] is not value:
+            state = ShownHistory(self.postprocess(value), self.display_size).state(())
+            view_width, view_height, enlarge = display_geometry(state.frame, self.display_size)
+            picture = imaging.encode_webp_lossless(shown_pixels(state.base, view_width, view_height, enlarge))
+            held = _PREFETCHED[key] = (value, picture)  # the value held too: its id names no other object meanwhile
+            while len(_PREFETCHED) > MAX_PREFETCHED:
+                del _PREFETCHED[next(iter(_PREFETCHED))]
+        return [(held[1], "image/webp")]
+
     def to_stored(self, value: Any) -> Stored:
         """An input's edited image as it is (original + edits); an output's pixels as a picture."""
         return value if isinstance(value, EditedImage) else _picture_or_none(value)
@@ -327,10 +343,8 @@ class Image(EditedComponent):
     def _show(self, state: Shown) -> None:
         import numpy as np
 
-        height, width = state.frame
-        scale = self.display_size / max(width, height)
-        view_width, view_height = max(1, round(width * scale)), max(1, round(height * scale))
-        enlarge = scale > 1  # enlarged pixels stay sharp squares: an expert judges the pixels, not a blur
+        width = state.frame[1]
+        view_width, view_height, enlarge = display_geometry(state.frame, self.display_size)
         resized = (view_width, view_height) != (self.view_width, self.view_height)
         with self.hold_sync(), batched(self._canvas):
             if resized:
@@ -338,9 +352,7 @@ class Image(EditedComponent):
                 self._clear_overlay()  # an overlay made for another geometry would be misplaced
             if resized or state.base is not self._drawn_source:
                 self._canvas[0].clear()
-                # Never enlarged here: the page scales a small image up with crisp pixels (CSS), so its pixels
-                # cross the link once, at their own size; a large one is reduced to what is shown.
-                shown = state.base if enlarge else imaging.resize(state.base, view_width, view_height)
+                shown = shown_pixels(state.base, view_width, view_height, enlarge)
                 self._picture = picture_message(shown, enlarge, self._session.publish if self._session else None)
                 self._drawn_source = state.base
                 self._send_picture()
