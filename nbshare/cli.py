@@ -17,6 +17,8 @@ from .share import ShareError
 __all__ = ["main"]
 
 PASSWORD_VARIABLE = "NBSHARE_PASSWORD"
+TOKEN_VARIABLE = "NBSHARE_TOKEN"
+"""A fixed access token, so that a permanent link survives a restart (else a new one is made at each start)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         link = interface.launch(
             inline=False, inbrowser=args.open, share=args.share, auth=auth, port=args.port, host=args.host,
+            token=os.environ.pop(TOKEN_VARIABLE, None) or None,  # read once: the script's subprocesses never see it
             trusted_proxies=_trusted_proxies(args.trusted_proxy, args.share),
         )  # fmt: skip
     except (OSError, ValueError, ShareError) as error:  # a port in use, an unknown address, a typo, a tunnel

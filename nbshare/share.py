@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import webbrowser
@@ -148,6 +149,7 @@ def launch(
     ngrok_path: str | None = None,
     ngrok_config_path: str | None = None,
     ssh_options: Sequence[str] = (),
+    token: str | None = None,
     trusted_proxies: Iterable[str] | None = None,
     api: bool = True,
     api_cors: Sequence[str] | None = None,
@@ -171,6 +173,8 @@ def launch(
     ``host``: the address to listen on, ``127.0.0.1`` by default; ``0.0.0.0``, ``::`` or one interface's address let
     other machines in (a warning says so, and the link gets a network URL): put HTTPS in front (a reverse proxy) and
     name the proxy's address in ``trusted_proxies``.
+    ``token``: the links' access token, for a link that must survive a restart (``nbshare serve`` takes it from
+    ``NBSHARE_TOKEN``): at least 32 letters, digits, ``-`` or ``_``; by default a new random one (43 characters).
     ``api``: serve the HTTP API (``api/openapi.json``, ``api/predict``...; see ``nbshare.server.api``);
     ``api_cors``: exact origins whose pages may call it from a browser (none by default).
     """
@@ -179,7 +183,10 @@ def launch(
     if validate:
         interface.validate()
     proxies = () if trusted_proxies is None else trusted_proxies  # checked now: a typo must not leave a server up
-    access = Access(auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors, trusted_proxies=proxies)
+    access = Access(
+        token=_check_token(token), auth=auth, expires_in=expires_in, frame_ancestors=frame_ancestors,
+        trusted_proxies=proxies,
+    )  # fmt: skip
     server = Server(interface, access, port=port, limits=budgets, api=api, api_cors=api_cors, host=host)
     server.start()
     if server.exposed:
@@ -223,6 +230,16 @@ def launch(
     if inbrowser:
         threading.Thread(target=webbrowser.open, args=(link.local_url,), daemon=True).start()
     return link
+
+
+def _check_token(token: str | None) -> str | None:
+    """A token given by its owner: long and plain enough to be unguessable and to travel in a URL unchanged."""
+    if token is not None and not (isinstance(token, str) and re.fullmatch(r"[A-Za-z0-9_-]{32,256}", token)):
+        raise ValueError(
+            "token must be 32 to 256 letters, digits, '-' or '_' (e.g. python -c \"import secrets; "
+            'print(secrets.token_urlsafe(32))")'
+        )
+    return token
 
 
 def _exposed_warning(server: Server) -> str:

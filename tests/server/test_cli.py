@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pytest
+
 from page_client import PageClient, fetch, run, token_cookie
 
 NBSHARE = [sys.executable, "-m", "nbshare"]
@@ -85,3 +87,18 @@ async def visit_the_demo(url: str) -> None:
     client.custom(examples, {"event": "select", "index": 1})
     await client.until(lambda: client.models[label]["value"]["label"] == "no pacemaker", timeout=30)
     client.close()
+
+
+def test_serve_keeps_the_token_it_is_given_so_a_permanent_link_survives_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app.py").write_text("import nbshare\ndemo = nbshare.Interface(str.upper, 'text', 'text')\n")
+    token = "a-fixed-token-for-a-permanent-link_0123456789"
+    monkeypatch.setenv("NBSHARE_TOKEN", token)
+    for _ in range(2):  # two starts, the same link
+        for url, _printed in serve(["serve", "app.py"], tmp_path):
+            assert url.endswith(f"/?token={token}")
+            assert run(fetch(url)).code in (200, 303)  # the page, or its cookie and a redirect to it
+    monkeypatch.setenv("NBSHARE_TOKEN", "short")
+    result = subprocess.run([*NBSHARE, "serve", "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "token must be 32 to 256 letters" in result.stderr
