@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from playwright.sync_api import expect
 
@@ -127,3 +129,49 @@ def test_sklearn_classifier_label_and_example_click(open_notebook):
     expect(app.locator(".nbshare-label-top")).to_have_text("virginica")
     expect(app.locator(".nbshare-bar-row")).to_have_count(3)
     app.screenshot(path=str(ARTIFACTS / "notebook-iris.png"))
+
+
+def test_notebook_7_shows_the_interface_and_its_image_editor(jupyter_server, browser):
+    """Notebook 7 (the `notebook` package, served by the same Jupyter server): the interface renders, ipycanvas's
+    front end loads, an example fills the editor and the answer comes back."""
+    import nbformat
+
+    name = "notebook7.ipynb"
+    cells = [
+        "import numpy as np, nbshare\n"
+        "frame = np.zeros((40, 60, 3), dtype=np.uint8); frame[:] = (30, 160, 90)\n"
+        "iface = nbshare.Interface(lambda image: list(image.shape), 'image', 'json', title='Shape',\n"
+        "                          examples=[frame])\n"
+        "iface",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, jupyter_server.root / name)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{jupyter_server.url}notebooks/{name}?token={jupyter_server.token}")
+        page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            state="attached", timeout=60_000
+        )
+        assert page.locator("#main-panel, .jp-NotebookPanel").count() > 0 and "/lab" not in page.url  # Notebook 7
+        page.locator(".jp-Notebook").first.click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        app = page.locator(".nbshare-app").filter(has=page.get_by_role("heading", name="Shape"))
+        expect(app).to_be_visible(timeout=60_000)
+        app.get_by_role("button", name="Example 1").click()
+        expect(app.get_by_role("img", name="Image: drag to paint, erase or crop")).to_be_visible()  # ipycanvas's view
+        expect(app.locator(".nbshare-json, pre").filter(has_text="60").first).to_be_visible(timeout=30_000)
+        page.wait_for_function(
+            "() => { const img = document.querySelector('.nbshare-app img.nbshare-picture');"
+            " return img && !img.hidden && img.naturalWidth === 60; }"
+        )
+        page.screenshot(path=str(ARTIFACTS / "notebook7.png"))
+    finally:
+        with contextlib.suppress(Exception):
+            for session in jupyter_server.api("GET", "api/sessions"):
+                if session["path"].endswith(name):
+                    jupyter_server.api("DELETE", f"api/sessions/{session['id']}")
+        context.close()
