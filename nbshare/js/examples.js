@@ -14,21 +14,28 @@ function render({ model, el }) {
     urls = [];
     const headers = model.get("headers");
     const captions = model.get("captions");
-    const cards = model.get("rows").map((cells, index) => {
+    // A cell is a picture's bytes, or (far away) the address of its thumbnail, which is fetched and cached; else text.
+    const address = (index, column) => model.get("thumbnails")[index]?.[column] || "";
+    const isText = (cell, index, column) => typeof cell === "string" && !address(index, column);
+    const rows = model.get("rows");
+    const cards = rows.map((cells, index) => {
       const caption = captions[index] || "";
-      const words = cells.map((cell) => (typeof cell === "string" ? cell : "image"));
+      const words = cells.map((cell, column) => (isText(cell, index, column) ? cell : "image"));
       const card = element("button", { type: "button", className: "nbshare-example",
         attrs: { "aria-label": `Example ${index + 1}: ${caption || words.join(", ")}` } });
       suppressShortcuts(card); // Enter/Space choose the example, not a notebook command
       const images = element("span", { className: "nbshare-example-images" });
       const texts = [];
       cells.forEach((cell, column) => {
-        if (typeof cell === "string") {
+        if (isText(cell, index, column)) {
           texts.push(headers.length > 1 ? `${headers[column]}: ${cell}` : cell);
           return;
         }
-        const url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
-        urls.push(url);
+        let url = address(index, column);
+        if (!url) {
+          url = URL.createObjectURL(new Blob([cell], { type: "image/png" }));
+          urls.push(url);
+        }
         images.append(element("img", { src: url, alt: "", className: "nbshare-thumbnail" }));
       });
       if (images.childElementCount) card.append(images);
@@ -39,7 +46,8 @@ function render({ model, el }) {
       card.addEventListener("click", () => model.send({ event: "select", index }));
       return element("div", { attrs: { role: "listitem" } }, card);
     });
-    grid.classList.toggle("nbshare-example-grid-text", cards.length > 0 && model.get("rows").every((cells) => cells.every((cell) => typeof cell === "string")));
+    const allText = rows.every((cells, index) => cells.every((cell, column) => isText(cell, index, column)));
+    grid.classList.toggle("nbshare-example-grid-text", cards.length > 0 && allText);
     grid.replaceChildren(...cards);
   };
   // A page far away fetches the pictures the examples would show while its visitor looks (cached for good), one at a
@@ -56,7 +64,7 @@ function render({ model, el }) {
       }
     }
   };
-  const listeners = bind(model, "change:rows change:headers change:captions", update).defer(revoke);
+  const listeners = bind(model, "change:rows change:headers change:captions change:thumbnails", update).defer(revoke);
   listeners.on("change:prefetch", prefetch);
   if (document.readyState === "complete") setTimeout(prefetch, 0);
   else listeners.listen(window, "load", prefetch, { once: true });

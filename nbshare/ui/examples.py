@@ -26,6 +26,10 @@ class Examples(PageWidget):
     captions = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Each example's caption ("" for none), shown escaped under its previews."""
 
+    thumbnails = traitlets.List(traitlets.List(traitlets.Unicode())).tag(sync=True)
+    """For a page far away, the addresses its thumbnails are fetched (and cached) from, in place of their bytes in
+    ``rows`` (which are then ""): a reload costs them nothing. Empty otherwise."""
+
     prefetch = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Addresses (relative to a shared page) of the pictures its examples would show: a page far away fetches them
     while its visitor looks, so choosing an example costs only the answer."""
@@ -34,6 +38,15 @@ class Examples(PageWidget):
         captions = list(captions or [])
         super().__init__(headers=headers, rows=rows, captions=captions + [""] * (len(rows) - len(captions)))
         self._select_handlers: list[Callable[[int], None]] = []
+
+    def publish(self, publish: Callable[[bytes, str], str]) -> None:
+        """Serve the thumbnails by address (``publish(bytes, content_type) -> address``) instead of in the state."""
+        thumbnails = [
+            [publish(cell, "image/png") if isinstance(cell, bytes) else "" for cell in row] for row in self.rows
+        ]
+        with self.hold_sync():
+            self.thumbnails = thumbnails
+            self.rows = [["" if isinstance(cell, bytes) else cell for cell in row] for row in self.rows]
 
     def on_select(self, handler: Callable[[int], None]) -> None:
         """Call ``handler(index)`` when the viewer clicks example ``index``."""

@@ -70,6 +70,7 @@ class InterfaceView:
         )
         publish = getattr(session, "publish", None)
         if self.examples is not None and publish is not None:
+            self.examples.publish(publish)
             self.examples.prefetch = [
                 publish(data, content_type)
                 for row in spec.examples

@@ -62,9 +62,11 @@ def test_a_far_page_fetches_pictures_once_and_examples_ahead(browser: Any, far_l
         page.goto(far_link.network_url)
         expect(page.locator("#nbshare-root")).to_have_attribute("aria-busy", "false", timeout=20_000)
         # Both examples' pictures are fetched while the visitor looks, before any click.
-        fetched = "() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/pictures/')).length"
-        page.wait_for_function(f"({fetched})() === 2", timeout=20_000)
-        assert len(served) == 2
+        fetched = "() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.webp')).length"
+        page.wait_for_function(f"() => ({fetched})() === 2", timeout=20_000)
+        assert len(served) == 4  # the two thumbnails, the two examples pictures
+        thumbnails = page.locator("img.nbshare-thumbnail")
+        assert thumbnails.evaluate_all("(images) => images.map((image) => image.naturalWidth)") == [64, 64]
         picture = page.locator(".nbshare-image img.nbshare-picture").first
         for index, (colour, answer) in enumerate([((220, 20, 30), "red"), ((20, 40, 210), "blue")]):
             page.get_by_role("button", name=f"Example {index + 1}").click()
@@ -74,7 +76,7 @@ def test_a_far_page_fetches_pictures_once_and_examples_ahead(browser: Any, far_l
             width, *rgba = picture.evaluate(PICTURE_CENTRE)
             assert width == 64 and rgba == [*colour, 255]  # its own 64 px, shown enlarged with crisp pixels
             assert "nbshare-pixelated" in (picture.get_attribute("class") or "")
-        assert len(served) == 2  # the clicks fetched nothing: the pictures were in the browser's cache
+        assert len(served) == 4  # the clicks fetched nothing: the pictures were in the browser's cache
         page.screenshot(path=str(ARTIFACTS / "far-example.png"))
     finally:
         pictures.get = real_get

@@ -79,7 +79,8 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
         base = link.server.local_url
         client = await PageClient.connect(base, cookie, headers=FAR)
         try:
-            prefetch = client.models[client.find("Examples")]["prefetch"]
+            examples = client.models[client.find("Examples")]
+            prefetch, thumbnails = examples["prefetch"], examples["thumbnails"]
             small = await choose_example(client, 0)
             large = await choose_example(client, 1)
         finally:
@@ -87,6 +88,7 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
         urls = [small[1]["picture"]["url"], large[1]["picture"]["url"]]
         return {
             "prefetch": prefetch,
+            "thumbnails": [await fetch(base + row[0], cookie) for row in thumbnails],
             "pictures": [small[1]["picture"], large[1]["picture"]],
             "buffers": [small[2], large[2]],
             "responses": [await fetch(base + url, cookie) for url in urls],
@@ -101,6 +103,8 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
     assert seen["buffers"] == [[], []]  # no pixels in the websocket
     # The examples' pictures were offered before any click, under the very addresses the clicks then used.
     assert seen["prefetch"] == [small["url"], large["url"]]
+    # The thumbnails too are fetched by address (cached: a reload costs them nothing), not sent in the state.
+    assert [decoded(response.body).shape for response in seen["thumbnails"]] == [(30, 40, 3), (69, 96, 3)]
     small_response, large_response = seen["responses"]
     for response in seen["responses"]:
         assert response.code == 200
