@@ -56,6 +56,8 @@ class Link:
     colab_url: str | None = None
     public_url: str | None = None
     network_url: str | None = None
+    on_hub: bool = False
+    """Whether the notebook server link goes through a JupyterHub (it then opens for its owner only)."""
     server: Server | None = field(default=None, repr=False)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
     closed: bool = False
@@ -105,7 +107,9 @@ class Link:
         names = {
             "public": "Public link",
             "colab": "Colab link (only you, while this notebook is open; for others: share='ngrok' or 'ssh://…')",
-            "proxy": "Notebook server link",
+            "proxy": "Hub link (only you, signed in to the hub; for others: share=…)"
+            if self.on_hub
+            else "Notebook server link",
             "network": "Network link (anyone who can reach this machine)",
             "local": "Local link (this machine only)",
         }
@@ -203,6 +207,7 @@ def launch(
         proxy_base = server_url or _jupyter_server_url()
         if proxy_base:
             link.proxy_url = with_token(f"{proxy_base.rstrip('/')}/proxy/{server.port}")
+            link.on_hub = server_url is None and bool(os.environ.get("JUPYTERHUB_SERVICE_PREFIX"))
         colab = _colab_url(server.port)
         if colab:
             link.colab_url = with_token(colab)

@@ -81,6 +81,7 @@ def test_hub_links_are_whole_and_open_the_app_only_for_their_owner(browser: Any,
         assert all(whole.match(href or "") for href in hrefs), hrefs
         bare_url = kernel.wait_for("bare.url", lambda url: url.startswith("http"))
         assert bare_url == hrefs[1] and whole.match(bare_url)
+        expect(panels.first).to_contain_text("Hub link (only you, signed in to the hub")  # who can open it
         page.screenshot(path=str(ARTIFACTS / "hub-notebook-links.png"), full_page=True)
 
         for url in (kernel.eval("public.url"), bare_url):
