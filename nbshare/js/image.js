@@ -159,12 +159,14 @@ async function render({ model, el }) {
   let overlayBytes = null;
   function updateOverlay() {
     const png = model.get("overlay_png");
-    const present = Boolean(png && png.byteLength);
-    if (png !== overlayBytes) { // a new picture; the opacity and staleness change without one
-      overlayBytes = png;
+    const address = model.get("overlay_url"); // a page far away: fetched, and cached
+    const present = Boolean(address || (png && png.byteLength));
+    const source = address || png;
+    if (source !== overlayBytes) { // a new picture; the opacity and staleness change without one
+      overlayBytes = source;
       if (overlayUrl) URL.revokeObjectURL(overlayUrl);
-      overlayUrl = present ? URL.createObjectURL(new Blob([png], { type: "image/png" })) : null;
-      heatmap.src = overlayUrl ?? "";
+      overlayUrl = !address && present ? URL.createObjectURL(new Blob([png], { type: "image/png" })) : null;
+      heatmap.src = address || overlayUrl || "";
     }
     const stale = present && model.get("explanation_stale");
     const opacity = model.get("overlay_opacity");
@@ -333,7 +335,7 @@ async function render({ model, el }) {
   // Python has applied (or refused) the operation: its layers now show the result, so the draft goes.
   const settle = () => { if (!gesture) clearDraft(); };
   listeners.on("change:label change:interactive change:sources change:view_width change:view_height change:can_undo "
-    + "change:can_redo change:edit_count change:message change:overlay_png change:overlay_opacity change:brush_size "
+    + "change:can_redo change:edit_count change:message change:overlay_png change:overlay_url change:overlay_opacity change:brush_size "
     + "change:brush_color change:explanation_stale", update);
   listeners.on("change:edit_count change:message", settle);
   listeners.defer(() => { if (overlayUrl) URL.revokeObjectURL(overlayUrl); });

@@ -10,7 +10,15 @@ import ipycanvas
 
 from ..values import imaging
 
-__all__ = ["batched", "display_geometry", "layers_for_session", "picture_message", "rgba", "shown_pixels"]
+__all__ = [
+    "batched",
+    "display_geometry",
+    "first_picture",
+    "layers_for_session",
+    "picture_message",
+    "rgba",
+    "shown_pixels",
+]
 
 
 def _canvas_manager_for_session() -> Any:
@@ -74,6 +82,15 @@ def shown_pixels(base: Any, width: int, height: int, enlarged: bool) -> Any:
     expert judges the pixels, not a blur), so they cross the link once at their own size; a large image is reduced
     to what is shown."""
     return base if enlarged else imaging.resize(base, width, height)
+
+
+def first_picture(original: Any, longest: int) -> bytes:
+    """The WebP a page far away is sent when ``original`` is shown unedited with its longest side ``longest``."""
+    from ..values.display import ShownHistory
+
+    state = ShownHistory(original, longest).state(())
+    width, height, enlarged = display_geometry(state.frame, longest)
+    return imaging.encode_webp_lossless(shown_pixels(state.base, width, height, enlarged))
 
 
 def picture_message(

@@ -16,7 +16,7 @@ from ..values.display import Shown, ShownHistory
 from ..values.edits import EditedImage, check_edit, effective_edits, resolve_history, since_last_reset, stroke_cost
 from ..values.files import format_bytes, temporary_path
 from ..values.stored import JsonValue, PictureValue, Stored
-from ._canvas import batched, display_geometry, layers_for_session, picture_message, rgba, shown_pixels
+from ._canvas import batched, display_geometry, first_picture, layers_for_session, picture_message, rgba, shown_pixels
 from ._component import InputError, on_event
 from ._edited import EditedComponent
 from ._held import hold
@@ -99,6 +99,7 @@ class Image(EditedComponent):
     scale = traitlets.Float(1.0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     overlay_png = traitlets.Bytes(b"").tag(sync=True)
+    overlay_url = traitlets.Unicode("").tag(sync=True)  # a page far away fetches the overlay from here instead
     _canvas = traitlets.Instance(ipycanvas.MultiCanvas).tag(sync=True, **widget_serialization)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -141,7 +142,8 @@ class Image(EditedComponent):
 
     @traitlets.validate("explanation_stale")
     def _stale_needs_overlay(self, proposal: Any) -> bool:
-        return bool(proposal["value"]) and bool(self.overlay_png)  # nothing shown, nothing out of date
+        shown = bool(self.overlay_png or self.overlay_url)
+        return bool(proposal["value"]) and shown  # nothing shown, nothing out of date
 
     @traitlets.validate("shape")
     def _check_shape(self, proposal: Any) -> tuple[int, int] | None:
@@ -197,9 +199,7 @@ class Image(EditedComponent):
         key = (id(value), self.display_size, self.image_mode, self.max_pixels)
         held = _PREFETCHED.get(key)
         if held is None or held[0] is not value:
-            state = ShownHistory(self.postprocess(value), self.display_size).state(())
-            view_width, view_height, enlarge = display_geometry(state.frame, self.display_size)
-            picture = imaging.encode_webp_lossless(shown_pixels(state.base, view_width, view_height, enlarge))
+            picture = first_picture(self.postprocess(value), self.display_size)
             held = _PREFETCHED[key] = (value, picture)  # the value held too: its id names no other object meanwhile
             while len(_PREFETCHED) > MAX_PREFETCHED:
                 del _PREFETCHED[next(iter(_PREFETCHED))]
@@ -234,12 +234,14 @@ class Image(EditedComponent):
         rgba = imaging.heatmap_rgba(overlay)
         width, height = self.view_width or rgba.shape[1], self.view_height or rgba.shape[0]
         with self.hold_sync():
-            self.overlay_png = imaging.encode_png(imaging.resize(rgba, width, height))
+            png = imaging.encode_png(imaging.resize(rgba, width, height))
+            publish = self._session.publish if self._session is not None else None
+            self.overlay_png, self.overlay_url = (b"", publish(png, "image/png")) if publish else (png, "")
             self.explanation_stale = False
 
     def _clear_overlay(self) -> None:
         with self.hold_sync():
-            self.overlay_png = b""
+            self.overlay_png, self.overlay_url = b"", ""
             self.explanation_stale = False
 
     # -- edits from the page -----------------------------------------------------------------------

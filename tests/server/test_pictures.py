@@ -83,6 +83,12 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
             prefetch, thumbnails = examples["prefetch"], examples["thumbnails"]
             small = await choose_example(client, 0)
             large = await choose_example(client, 1)
+            # An explanation's overlay is a picture too: fetched by address, not in the websocket.
+            (session,) = link.server.sessions.values()
+            session.view.inputs[0].set_overlay(np.ones((366, 512), dtype=bool))
+            image = client.find("Image")
+            overlay = await client.until(lambda: client.models[image].get("overlay_url"))
+            overlay_bytes = client.models[image].get("overlay_png")
         finally:
             client.close()
         urls = [small[1]["picture"]["url"], large[1]["picture"]["url"]]
@@ -92,6 +98,8 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
             "pictures": [small[1]["picture"], large[1]["picture"]],
             "buffers": [small[2], large[2]],
             "responses": [await fetch(base + url, cookie) for url in urls],
+            "overlay": await fetch(base + overlay, cookie),
+            "overlay_bytes": overlay_bytes,
             "no_cookie": await fetch(base + urls[0]),
             "unknown": await fetch(base + "pictures/" + "0" * 64 + ".webp", cookie),
             "traversal": await fetch(base + "pictures/..%2Fstatic%2Fmain.js", cookie),
@@ -113,6 +121,8 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
     assert np.array_equal(decoded(small_response.body), SMALL)  # lossless, at its own size
     assert np.array_equal(decoded(large_response.body), imaging.resize(LARGE, 512, 366))
     assert len(large_response.body) < 512 * 366 * 3 / 4  # compressed
+    assert seen["overlay"].code == 200 and seen["overlay"].headers["Content-Type"] == "image/png"
+    assert decoded(seen["overlay"].body).shape == (366, 512, 3) and not seen["overlay_bytes"]
     assert seen["no_cookie"].code == 403  # the token guards pictures like everything else
     assert seen["unknown"].code == 404 and seen["traversal"].code == 404
 
