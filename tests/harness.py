@@ -123,7 +123,9 @@ class JupyterLabServer:
                     if connection.exists():
                         client = BlockingKernelClient(connection_file=str(connection))
                         client.load_connection_file()
-                        client.start_channels()
+                        # No heartbeat channel: its 1 s deadline takes a kernel slowed by a busy machine for dead;
+                        # readiness is the kernel's own reply to kernel_info (wait_for_ready).
+                        client.start_channels(hb=False)
                         client.wait_for_ready(timeout=30)
                         return client
             time.sleep(0.2)

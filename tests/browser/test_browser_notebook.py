@@ -156,6 +156,7 @@ def test_notebook_7_shows_the_interface_and_its_image_editor(jupyter_server, bro
             state="attached", timeout=60_000
         )
         assert page.locator("#main-panel, .jp-NotebookPanel").count() > 0 and "/lab" not in page.url  # Notebook 7
+        wait_until_the_page_is_connected_to_its_kernel(jupyter_server, name)
         page.locator(".jp-Notebook").first.click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -175,3 +176,17 @@ def test_notebook_7_shows_the_interface_and_its_image_editor(jupyter_server, bro
                 if session["path"].endswith(name):
                     jupyter_server.api("DELETE", f"api/sessions/{session['id']}")
         context.close()
+
+
+def wait_until_the_page_is_connected_to_its_kernel(server, name, timeout=60):
+    """The server's own word that the notebook's kernel is idle with the page connected (its Run menu acts then)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for session in server.api("GET", "api/sessions"):
+            kernel = session.get("kernel") or {}
+            if session["path"].endswith(name) and kernel.get("execution_state") == "idle" and kernel.get("connections"):
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{name}'s kernel never became idle with the page connected")
