@@ -113,23 +113,7 @@ class JupyterLabServer:
 
     def kernel_client(self, notebook_name: str, timeout: float = 60) -> Any:
         """A client of the kernel that the open notebook ``notebook_name`` runs on."""
-        from jupyter_client import BlockingKernelClient
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for session in self.api("GET", "api/sessions"):
-                if session["path"].endswith(notebook_name) and session.get("kernel"):
-                    connection = self.runtime_dir / f"kernel-{session['kernel']['id']}.json"
-                    if connection.exists():
-                        client = BlockingKernelClient(connection_file=str(connection))
-                        client.load_connection_file()
-                        # No heartbeat channel: its 1 s deadline takes a kernel slowed by a busy machine for dead;
-                        # readiness is the kernel's own reply to kernel_info (wait_for_ready).
-                        client.start_channels(hb=False)
-                        client.wait_for_ready(timeout=30)
-                        return client
-            time.sleep(0.2)
-        raise RuntimeError(f"no kernel found for {notebook_name}")
+        return kernel_client(lambda: self.api("GET", "api/sessions"), self.runtime_dir, notebook_name, timeout)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -138,6 +122,28 @@ class JupyterLabServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
+
+
+def kernel_client(sessions: Any, runtime_dir: Path, notebook: str, timeout: float = 60) -> Any:
+    """A client of the kernel behind the open notebook ``notebook``: ``sessions()`` lists a Jupyter server's sessions
+    (its ``api/sessions``), whose kernels write their connection files to ``runtime_dir`` on this machine."""
+    from jupyter_client import BlockingKernelClient
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for session in sessions():
+            if session["path"].endswith(notebook) and session.get("kernel"):
+                connection = runtime_dir / f"kernel-{session['kernel']['id']}.json"
+                if connection.exists():
+                    client = BlockingKernelClient(connection_file=str(connection))
+                    client.load_connection_file()
+                    # No heartbeat channel: its 1 s deadline takes a kernel slowed by a busy machine for dead;
+                    # readiness is the kernel's own reply to kernel_info (wait_for_ready).
+                    client.start_channels(hb=False)
+                    client.wait_for_ready(timeout=30)
+                    return client
+        time.sleep(0.2)
+    raise RuntimeError(f"no kernel found for {notebook}")
 
 
 class KernelProbe:

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from harness import REPO, free_port
+from harness import REPO, free_port, kernel_client
 
 PASSWORD = "a shared password for the tests"
 
@@ -156,23 +156,8 @@ class JupyterHubServer:
 
     def kernel_client(self, user: str, notebook: str, token: str, timeout: float = 60) -> Any:
         """A client of the kernel behind ``user``'s open notebook ``notebook`` (the servers run on this machine)."""
-        from jupyter_client import BlockingKernelClient
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for session in self.api("GET", f"user/{user}/api/sessions", token=token):
-                if session["path"].endswith(notebook) and session.get("kernel"):
-                    connection = self.runtime_dir / f"kernel-{session['kernel']['id']}.json"
-                    if connection.exists():
-                        client = BlockingKernelClient(connection_file=str(connection))
-                        client.load_connection_file()
-                        # No heartbeat channel: its 1 s deadline takes a kernel slowed by a busy machine for dead;
-                        # readiness is the kernel's own reply to kernel_info (wait_for_ready).
-                        client.start_channels(hb=False)
-                        client.wait_for_ready(timeout=30)
-                        return client
-            time.sleep(0.3)
-        raise RuntimeError(f"no kernel found for {user}'s {notebook}")
+        sessions = lambda: self.api("GET", f"user/{user}/api/sessions", token=token)  # noqa: E731
+        return kernel_client(sessions, self.runtime_dir, notebook, timeout)
 
     def stop(self) -> None:
         """Stop the hub, its proxy and every user's server (JupyterHub stops them on SIGTERM)."""

@@ -9,22 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import expect
+from test_browser_image import PICTURE_CENTRE
 
 import nbshare
 
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-# The colour at the centre of the shown picture, or null before it is shown.
-PICTURE_CENTRE = """(img) => {
-    if (!img || img.hidden || !img.complete || !img.naturalWidth) return null;
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const context = canvas.getContext('2d');
-    context.drawImage(img, 0, 0);
-    return [img.naturalWidth, ...context.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data];
-}"""
 
 
 def solid(colour: tuple[int, int, int], shape: tuple[int, int] = (48, 64)) -> np.ndarray:
@@ -71,10 +62,10 @@ def test_a_far_page_fetches_pictures_once_and_examples_ahead(browser: Any, far_l
         for index, (colour, answer) in enumerate([((220, 20, 30), "red"), ((20, 40, 210), "blue")]):
             page.get_by_role("button", name=f"Example {index + 1}").click()
             expect(page.locator(".nbshare-label-top, .nbshare-label").filter(has_text=answer).first).to_be_visible()
-            page.wait_for_function(f"() => ({PICTURE_CENTRE})(document.querySelector('img.nbshare-picture'))?.[1]"
+            page.wait_for_function(f"() => ({PICTURE_CENTRE})(document.querySelector('img.nbshare-picture'))?.[0]"
                                    f" === {colour[0]}")  # fmt: skip
-            width, *rgba = picture.evaluate(PICTURE_CENTRE)
-            assert width == 64 and rgba == [*colour, 255]  # its own 64 px, shown enlarged with crisp pixels
+            assert picture.evaluate(PICTURE_CENTRE) == [*colour, 255]
+            assert picture.evaluate("(img) => img.naturalWidth") == 64  # its own size, enlarged with crisp pixels
             assert "nbshare-pixelated" in (picture.get_attribute("class") or "")
         assert len(served) == 4  # the clicks fetched nothing: the pictures were in the browser's cache
         page.screenshot(path=str(ARTIFACTS / "far-example.png"))
