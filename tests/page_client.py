@@ -49,9 +49,10 @@ async def fetch(url: str, cookie: str = "", **kwargs: Any) -> Any:
 
 
 async def token_cookie(link_url: str) -> str:
-    """Open a link as a browser would and return the Cookie header it earns."""
+    """Open a link as a browser would and return the Cookie header it earns (with the page itself, or with a
+    redirect to the sign-in form when the link needs one)."""
     response = await fetch(link_url)
-    assert response.code == 303, (response.code, response.body[:200])
+    assert response.code in (200, 303), (response.code, response.body[:200])
     jar: SimpleCookie = SimpleCookie()
     for header in response.headers.get_list("Set-Cookie"):
         jar.load(header)

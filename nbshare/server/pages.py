@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
+import json
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import ipywidgets
 import tornado.web
 
 from .._log import log_exception
@@ -15,7 +19,11 @@ from .assets import Asset, page_template
 from .openapi import curl_example
 
 if TYPE_CHECKING:
+    from ..interface import Interface
     from .app import Server
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+BUNDLED_MODULES = frozenset({"@jupyter-widgets/base", "@jupyter-widgets/controls"})  # in main.js: never fetched
 
 __all__ = ["BundleHandler", "LoginHandler", "PageHandler", "PictureHandler", "WidgetModuleHandler", "client_key"]
 
@@ -107,23 +115,87 @@ class PageHandler(_Guarded):
         if token is not None:
             if self.access.expired():
                 self.send_error(410, reason="This link has expired")
-            elif not self.access.token_matches(token):
+                return
+            if not self.access.token_matches(token):
                 self.send_error(403, reason="This link's access token is wrong")
-            else:
-                self.set_access_cookie(self.access.cookie_name, token)
-                self.give_client_cookie()
-                self.redirect("./" if not self.access.needs_login else "./login", status=303)
-            return
-        refusal = self.refusal()
-        if refusal is not None and refusal[0] == 401:  # the link is right, only the sign-in is missing
-            self.redirect("./login", status=303)
-            return
-        if self.refuse_unless_allowed():
-            return
-        self.give_client_cookie()
+                return
+            # The page itself, at once: no redirect's round trip. Its boot script takes the token out of the
+            # address bar and the history (js/host/boot.js); from then on the cookie carries it.
+            self.set_access_cookie(self.access.cookie_name, token)
+            self.give_client_cookie()
+            if self.access.needs_login:
+                self.redirect("./login", status=303)
+                return
+        else:
+            refusal = self.refusal()
+            if refusal is not None and refusal[0] == 401:  # the link is right, only the sign-in is missing
+                self.redirect("./login", status=303)
+                return
+            if self.refuse_unless_allowed():
+                return
+            self.give_client_cookie()
+        # No Referer at all from this page: its address may still hold the token while its first requests leave.
+        self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        page = page_template("page.html").replace("{api}", api_panel(self.server) if self.server.api else "")
-        self.finish(page.replace("{title}", html.escape(self.server.title)))
+        self.finish(page_html(self.server))
+
+
+def page_html(server: Server) -> str:
+    """The page: a skeleton shown at once (the title, "Connecting…"), and the content-hashed addresses of what it
+    loads, the widget modules its interface uses among them, so the browser fetches them all at the same time."""
+    assets, modules = server.assets, server.widget_modules.urls()
+    chunks = "".join(
+        f'<link rel="modulepreload" href="{assets.url(chunk)}" fetchpriority="high">\n' for chunk in assets.main_imports
+    )
+    preloads = "".join(
+        f'<link rel="preload" as="script" href="{html.escape(modules[name])}">\n'
+        for name in sorted(modules_used(server.interface))
+        if name in modules
+    )
+    return fill(
+        page_template("page.html"),
+        title=html.escape(server.title),
+        boot=assets.url("boot.js"),
+        css=assets.url("main.css"),
+        main=assets.url("main.js"),
+        chunks=chunks,
+        preloads=preloads,
+        modules=json.dumps(modules, sort_keys=True).replace("<", "\\u003c"),  # data, never the end of its <script>
+        api=api_panel(server) if server.api else "",
+    )
+
+
+def modules_used(interface: Interface) -> set[str]:
+    """The front-end modules the interface's widgets come from: every nbshare component is an anywidget, and the
+    components' own widgets (an image editor's ipycanvas layers, a plain ipywidget and its children) are found
+    by walking the configured components' widget-valued traits. Only values already set are read: reading a
+    dynamic default would build a widget on this thread."""
+    used = {"anywidget"}
+    for widget in _widget_tree([*interface.inputs, *interface.outputs]):
+        used.update(str(getattr(widget, trait, "")) for trait in ("_model_module", "_view_module"))
+    return used - BUNDLED_MODULES - {""}
+
+
+def _widget_tree(roots: Iterable[ipywidgets.Widget]) -> Iterator[ipywidgets.Widget]:
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        yield widget
+        for trait in widget.keys:
+            if widget.trait_has_value(trait):
+                value = getattr(widget, trait)
+                items = value if isinstance(value, list | tuple) else [value]
+                stack.extend(item for item in items if isinstance(item, ipywidgets.Widget))
+
+
+def fill(template: str, **values: str) -> str:
+    """``template`` with each ``{name}`` replaced by ``values[name]``, in one pass: a value that contains braces
+    (a title such as "{main}") is never read as a placeholder."""
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match.group(1), match.group(0)), template)
 
 
 def api_panel(server: Server) -> str:
@@ -178,22 +250,32 @@ class LoginHandler(_Guarded):
 
     def _form(self, message: str) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        page = page_template("login.html").replace("{title}", html.escape(self.server.title))
-        self.finish(page.replace("{message}", html.escape(message)))
+        template = page_template("login.html")
+        css = self.server.assets.url("main.css")
+        self.finish(fill(template, title=html.escape(self.server.title), message=html.escape(message), css=css))
 
 
 class _AssetHandler(_Guarded):
     def send_asset(self, asset: Asset | None) -> None:
+        """Its bytes in the smallest form the client accepts; kept by the browser for good (the name holds a hash
+        of the bytes), but as ``private``: it is behind the link's token, no shared cache may keep it."""
         if asset is None:
             self.send_error(404, reason="Not found")
             return
+        coding, body = asset.body(self.request.headers.get("Accept-Encoding", ""))
         self.set_header("Content-Type", asset.content_type)
-        self.finish(asset.path.read_bytes())
+        self.set_header("Cache-Control", IMMUTABLE)
+        if not self.settings.get("compress_response"):  # else tornado's gzip transform adds it
+            self.set_header("Vary", "Accept-Encoding")
+        if coding is not None:
+            self.set_header("Content-Encoding", coding)  # tornado's gzip transform leaves such a response alone
+        self.finish(body)
 
 
 class BundleHandler(_AssetHandler):
     def get(self, name: str) -> None:
-        if self.refuse_unless_allowed(login=name != "main.css"):
+        # The styles are the sign-in form's too: the token is enough for them.
+        if self.refuse_unless_allowed(login=name != self.server.assets.name("main.css")):
             return
         self.send_asset(self.server.assets.get(name))
 
@@ -202,7 +284,7 @@ class WidgetModuleHandler(_AssetHandler):
     def get(self, module: str) -> None:
         if self.refuse_unless_allowed():
             return
-        self.send_asset(self.server.widget_modules.get(module))
+        self.send_asset(self.server.widget_modules.get(module + ".js"))
 
 
 class PictureHandler(_Guarded):
@@ -218,5 +300,5 @@ class PictureHandler(_Guarded):
             return
         data, content_type = picture
         self.set_header("Content-Type", content_type)
-        self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        self.set_header("Cache-Control", IMMUTABLE)
         self.finish(data)

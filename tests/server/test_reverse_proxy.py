@@ -332,7 +332,7 @@ def test_serve_on_every_interface_warns_and_prints_a_network_link(tmp_path: Path
 
         async def visit() -> None:
             for link in (local, network):  # both reach the same server
-                assert (await fetch(link)).code == 303
+                assert (await fetch(link)).code == 200
 
         run(visit())
     with nbshare_serve(["app.py"], tmp_path) as printed:  # the default: this machine only, no warning

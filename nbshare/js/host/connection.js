@@ -2,6 +2,9 @@
 import { decodeFrame, encodeFrame } from './frames.js';
 
 const RETRY_MS = 1000;
+const LARGE_FRAME_BYTES = 256 * 1024;
+const SHOW_PROGRESS_AFTER_MS = 500;
+const PROGRESS_POLL_MS = 200;
 
 // Close codes the server ends a page with (nbshare/server/app.py), as the sentence the page shows.
 const CLOSED_BECAUSE = {
@@ -26,9 +29,29 @@ export class Connection {
     this.acks = new Map();
     this.nextId = 0;
     this.socket = null;
+    this.uploadBytes = 0; // large frames sent and not yet all handed to the network
+    this.uploadTimer = null;
   }
 
+  /** Connect: at first by adopting the socket boot.js opened while the bundle downloaded, when there is one. */
   open() {
+    const boot = window.nbshareBoot;
+    window.nbshareBoot = null; // taken, or too late: boot.js opens no second one
+    const socket = boot && !this.session ? boot.socket : this._newSocket();
+    socket.onopen = () => {
+      this.onStatus('connected');
+      for (const frame of this.outbox.splice(0)) this._write(frame);
+    };
+    socket.onmessage = (event) => this._receive(decodeFrame(event.data));
+    socket.onclose = (event) => this._closed(event);
+    this.socket = socket;
+    // What happened before the bundle ran, in order; later events reach the handlers above (one thread: none
+    // can come in between).
+    const handlers = { open: socket.onopen, message: socket.onmessage, close: socket.onclose };
+    if (socket === boot?.socket) for (const event of boot.take()) handlers[event.type](event);
+  }
+
+  _newSocket() {
     const url = new URL('ws', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.search = '';
@@ -36,13 +59,7 @@ export class Connection {
     if (this.session) url.searchParams.set('session', this.session);
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
-    socket.onopen = () => {
-      this.onStatus('connected');
-      for (const frame of this.outbox.splice(0)) socket.send(frame);
-    };
-    socket.onmessage = (event) => this._receive(decodeFrame(event.data));
-    socket.onclose = (event) => this._closed(event);
-    this.socket = socket;
+    return socket;
   }
 
   /** Send a message; `onAck` runs once the kernel has handled it. Returns its id, or throws when too large. */
@@ -55,9 +72,37 @@ export class Connection {
       throw new Error(`This input is ${size} MB; the limit here is ${limit} MB.`);
     }
     if (onAck) this.acks.set(id, onAck);
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this._write(frame);
     else this.outbox.push(frame);
     return id;
+  }
+
+  /** Send one frame; a large one (an upload) is followed until the browser has handed it to the network. */
+  _write(frame) {
+    this.socket.send(frame);
+    if (frame.byteLength >= LARGE_FRAME_BYTES) this._followUpload(frame.byteLength);
+  }
+
+  // The visitor is told how much of a slow upload has left (bufferedAmount: bytes sent but not yet on the
+  // network), once it has taken longer than SHOW_PROGRESS_AFTER_MS; 'sent' when it has gone.
+  _followUpload(bytes) {
+    this.uploadBytes += bytes;
+    if (this.uploadTimer) return;
+    const started = Date.now();
+    let shown = false;
+    this.uploadTimer = setInterval(() => {
+      const left = this.socket?.readyState === WebSocket.OPEN ? this.socket.bufferedAmount : 0;
+      if (left === 0) {
+        clearInterval(this.uploadTimer);
+        this.uploadTimer = null;
+        this.uploadBytes = 0;
+        if (shown) this.onStatus('sent');
+      } else if (Date.now() - started >= SHOW_PROGRESS_AFTER_MS) {
+        shown = true;
+        const percent = Math.max(0, Math.floor(100 * (1 - left / Math.max(left, this.uploadBytes))));
+        this.onStatus('sending', `Sending ${(this.uploadBytes / 1048576).toFixed(1)} MB… ${percent}%`);
+      }
+    }, PROGRESS_POLL_MS);
   }
 
   _receive({ message, buffers }) {

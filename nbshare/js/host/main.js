@@ -11,9 +11,12 @@ const STATUS_TEXT = {
   lost: 'The connection to the model was lost. Reload the page to start again.',
 };
 
-function showBanner(text) {
+let bannerShowsUpload = false;
+
+function showBanner(text, { upload = false } = {}) {
   banner.textContent = text;
   banner.hidden = !text;
+  bannerShowsUpload = upload && Boolean(text);
 }
 
 const connection = new Connection({
@@ -23,9 +26,16 @@ const connection = new Connection({
     else manager.receive(message, buffers);
   },
   onStatus: (status, text) => {
-    // 'refused' comes with its whole sentence (an expired or closed link, a full server: connection.js closeText).
-    if (status === 'connected') showBanner('');
-    else showBanner(status === 'refused' ? text : STATUS_TEXT[status]);
+    // 'refused' comes with its whole sentence (an expired or closed link, a full server: connection.js closeText);
+    // 'sending' with an upload's progress, which 'sent' takes away (unless something else is shown by then).
+    if (status === 'connected') {
+      showBanner('');
+      const loading = document.getElementById('nbshare-loading');
+      if (loading) loading.textContent = 'Loading the interface…';
+    } else if (status === 'sending') showBanner(text, { upload: true });
+    else if (status === 'sent') {
+      if (bannerShowsUpload) showBanner('');
+    } else showBanner(status === 'refused' ? text : STATUS_TEXT[status]);
   },
 });
 const manager = new PageManager(connection);

@@ -1,11 +1,16 @@
 // The ecosystem's own widget manager, talking to one session in the kernel instead of a Jupyter kernel.
 import * as base from '@jupyter-widgets/base';
 import { ManagerBase } from '@jupyter-widgets/base-manager';
-import * as controls from '@jupyter-widgets/controls';
-import { provide, require } from './amd.js';
+import * as boxes from '@jupyter-widgets/controls/lib/widget_box.js';
+import { provide, provideLater, require } from './amd.js';
+
+const CONTROLS = '@jupyter-widgets/controls';
 
 provide('@jupyter-widgets/base', base);
-provide('@jupyter-widgets/controls', controls);
+// An interface's tree uses only the controls' boxes (VBox, HBox), which come with the bundle; the rest of the
+// controls (sliders, text fields, ... for a plain ipywidget in an interface, 38 KB compressed) is a chunk of its
+// own, fetched the first time a tree uses one of them.
+provideLater(CONTROLS, () => import('@jupyter-widgets/controls'));
 
 const IDLE = { content: { execution_state: 'idle' } };
 
@@ -76,6 +81,7 @@ export class PageManager extends ManagerBase {
   }
 
   async loadClass(className, moduleName) {
+    if (moduleName === CONTROLS && Object.prototype.hasOwnProperty.call(boxes, className)) return boxes[className];
     const module = await require(moduleName);
     if (!(className in module)) throw new Error(`${moduleName} has no widget class ${className}`);
     return module[className];
