@@ -43,15 +43,17 @@ PROBE = """async ([buttonSelector, answered]) => {
 }"""
 
 NBSHARE_TEXT_ANSWER = "() => document.querySelector('[role=status][aria-labelledby]')?.textContent === window.__want"
-# The output image's canvas shows the answer when its top-left pixel has the colour this run asked for.
+# The output image shows the answer when its picture's top-left pixel has the colour this run asked for (the picture
+# is an <img> under the editor's canvases, drawn here into a scratch canvas to read it).
 NBSHARE_IMAGE_ANSWER = """() => {
-  const canvases = [...document.querySelectorAll('.nbshare-image')].at(-1)?.querySelectorAll('canvas') ?? [];
-  for (const canvas of canvases) {
-    if (!canvas.width) continue;
-    const [r, g, b] = canvas.getContext('2d').getImageData(0, 0, 1, 1).data;
-    if (r === window.__want[0] && g === window.__want[1] && b === window.__want[2]) return true;
-  }
-  return false;
+  const img = [...document.querySelectorAll('.nbshare-image')].at(-1)?.querySelector('img.nbshare-picture');
+  if (!img || img.hidden || !img.complete || !img.naturalWidth) return false;
+  const canvas = window.__probe ??= document.createElement('canvas');
+  [canvas.width, canvas.height] = [1, 1];
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(img, 0, 0);
+  const [r, g, b] = context.getImageData(0, 0, 1, 1).data;
+  return r === window.__want[0] && g === window.__want[1] && b === window.__want[2];
 }"""
 GRADIO_TEXT_ANSWER = "() => [...document.querySelectorAll('textarea')].at(-1)?.value === window.__want"
 GRADIO_LAST_FILE_IMAGE = "[...document.querySelectorAll('img')].filter((i) => i.src.includes('file=')).at(-1)"
