@@ -44,15 +44,11 @@ PROBE = """async ([buttonSelector, answered]) => {
 
 NBSHARE_TEXT_ANSWER = "() => document.querySelector('[role=status][aria-labelledby]')?.textContent === window.__want"
 # The output image shows the answer when its picture's top-left pixel has the colour this run asked for (the picture
-# is an <img> under the editor's canvases, drawn here into a scratch canvas to read it).
+# is a canvas under the editor's layers).
 NBSHARE_IMAGE_ANSWER = """() => {
-  const img = [...document.querySelectorAll('.nbshare-image')].at(-1)?.querySelector('img.nbshare-picture');
-  if (!img || img.hidden || !img.complete || !img.naturalWidth) return false;
-  const canvas = window.__probe ??= document.createElement('canvas');
-  [canvas.width, canvas.height] = [1, 1];
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  context.drawImage(img, 0, 0);
-  const [r, g, b] = context.getImageData(0, 0, 1, 1).data;
+  const picture = [...document.querySelectorAll('.nbshare-image')].at(-1)?.querySelector('canvas.nbshare-picture');
+  if (!picture || picture.hidden || !picture.width) return false;
+  const [r, g, b] = picture.getContext('2d').getImageData(0, 0, 1, 1).data;
   return r === window.__want[0] && g === window.__want[1] && b === window.__want[2];
 }"""
 GRADIO_TEXT_ANSWER = "() => [...document.querySelectorAll('textarea')].at(-1)?.value === window.__want"

@@ -93,10 +93,9 @@ export function bind(model, events = "", handler = null) {
   return handler ? listeners.on(events, handler) : listeners;
 }
 
-// A picture for an <img>, as an object URL: from `bytes` the kernel sent, or fetched from `url` (HTTP-cached) with
-// `progress(fraction)` called while it is still arriving after a second (a slow link), and progress(null) at the end.
-export async function pictureUrl({ url, bytes, type }, progress = () => {}) {
-  if (!url) return URL.createObjectURL(new Blob([bytes], { type }));
+// A picture fetched from `url` (HTTP-cached) as a Blob, with `progress(fraction)` called while it is still arriving
+// after a second (a slow link), and progress(null) at the end.
+export async function fetchPicture(url, progress = () => {}) {
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`the picture could not be loaded (${response.status})`);
   const total = Number(response.headers.get("Content-Length")) || 0;
@@ -112,5 +111,5 @@ export async function pictureUrl({ url, bytes, type }, progress = () => {}) {
     if (total && performance.now() - started > 1000) progress(received / total);
   }
   progress(null);
-  return URL.createObjectURL(new Blob(chunks, { type: response.headers.get("Content-Type") || "" }));
+  return new Blob(chunks, { type: response.headers.get("Content-Type") || "" });
 }

@@ -2,7 +2,7 @@
 // child view); a local canvas on top draws the stroke or crop rectangle in progress at once, without waiting for the
 // kernel. Only finished operations are sent, in image pixels. The stage zooms inside its viewport (zoom.js); an
 // explanation overlay that Python marks out of date (`explanation_stale`) is dimmed under a note.
-import { bind, button, element, fieldLabel, messageLine, pictureUrl, suppressShortcuts } from "./helpers.js";
+import { bind, button, element, fetchPicture, fieldLabel, messageLine, suppressShortcuts } from "./helpers.js";
 import { acceptDrops, fileProblem } from "./upload.js";
 import { zoomable } from "./zoom.js";
 
@@ -50,8 +50,8 @@ async function render({ model, el }) {
     group("Flip, rotate, reset", ...inGroup("geometry")));
 
   const stage = element("div", { className: "nbshare-stage" });
-  // The image itself (Python sends it, or its address when this page is far away), then ipycanvas's layers above.
-  const picture = element("img", { className: "nbshare-layer nbshare-picture", alt: "", hidden: true });
+  // The image itself (Python sends its pixels, or its address when this page is far away), then ipycanvas's layers.
+  const picture = element("canvas", { className: "nbshare-layer nbshare-picture", hidden: true });
   const canvasHost = element("div", { className: "nbshare-layer" });
   const heatmap = element("img", { className: "nbshare-layer nbshare-heatmap", alt: "" });
   const draft = element("canvas", { className: "nbshare-layer nbshare-draft" });
@@ -123,33 +123,42 @@ async function render({ model, el }) {
   }
 
   // The newest picture wins: one that arrives after a later one was asked for is dropped.
-  let pictureShown = null;
   let pictureAsked = 0;
+  function draw(content, source) {
+    Object.assign(picture, { width: source.width, height: source.height });
+    const context = picture.getContext("2d");
+    if (source instanceof ImageData) context.putImageData(source, 0, 0);
+    else context.drawImage(source, 0, 0);
+    picture.classList.toggle("nbshare-pixelated", Boolean(content.pixelated));
+    picture.hidden = false;
+  }
   async function showPicture(content, buffers) {
     const asked = ++pictureAsked;
     if (!content) {
       picture.hidden = true;
       return;
     }
-    let url;
+    if (content.pixels) { // this machine: the pixels themselves, shown at once
+      try {
+        draw(content, pixelsImage(content.pixels, buffers[0]));
+      } catch (error) {
+        showMessage(`The image could not be shown: ${error.message}. Reload the page.`);
+      }
+      return;
+    }
+    let bitmap;
     try {
-      url = await pictureUrl({ url: content.url, bytes: buffers?.[0], type: content.type }, (part) => {
+      const blob = await fetchPicture(content.url, (part) => {
         loading.hidden = part === null || asked !== pictureAsked;
         loading.textContent = part === null ? "" : `Loading image… ${Math.round(part * 100)}%`;
       });
+      bitmap = await createImageBitmap(blob, { premultiplyAlpha: "none", colorSpaceConversion: "none" });
     } catch (error) {
       if (asked === pictureAsked) showMessage(`The image could not be shown: ${error.message}. Reload the page.`);
       return;
     }
-    if (asked !== pictureAsked) {
-      URL.revokeObjectURL(url);
-      return;
-    }
-    if (pictureShown) URL.revokeObjectURL(pictureShown);
-    pictureShown = url;
-    picture.classList.toggle("nbshare-pixelated", Boolean(content.pixelated));
-    picture.src = url;
-    picture.hidden = false;
+    if (asked === pictureAsked) draw(content, bitmap);
+    bitmap.close();
   }
   listeners.on("msg:custom", (message, buffers) => {
     if (message && "picture" in message) showPicture(message.picture, buffers);
@@ -339,11 +348,31 @@ async function render({ model, el }) {
     + "change:brush_color change:explanation_stale", update);
   listeners.on("change:edit_count change:message", settle);
   listeners.defer(() => { if (overlayUrl) URL.revokeObjectURL(overlayUrl); });
-  listeners.defer(() => { pictureAsked += 1; if (pictureShown) URL.revokeObjectURL(pictureShown); });
+  listeners.defer(() => { pictureAsked += 1; });
   listeners.defer(() => canvasView.remove());
   update();
   model.send({ event: "picture" }); // the picture Python drew before this view existed (a reload, a second view)
   return listeners.dispose;
+}
+
+// Raw rows of grey, RGB or RGBA pixels, as the kernel sends them to a page on its machine, as ImageData.
+function pixelsImage({ width, height, channels }, buffer) {
+  const source = new Uint8Array(buffer.buffer ?? buffer, buffer.byteOffset ?? 0, buffer.byteLength);
+  if (![1, 3, 4].includes(channels) || source.length !== width * height * channels) {
+    throw new Error("its pixels do not match its size");
+  }
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  if (channels === 4) rgba.set(source);
+  else if (channels === 3) {
+    for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
+      rgba[j] = source[i]; rgba[j + 1] = source[i + 1]; rgba[j + 2] = source[i + 2]; rgba[j + 3] = 255;
+    }
+  } else {
+    for (let i = 0, j = 0; j < rgba.length; i += 1, j += 4) {
+      rgba[j] = rgba[j + 1] = rgba[j + 2] = source[i]; rgba[j + 3] = 255;
+    }
+  }
+  return new ImageData(rgba, width, height);
 }
 
 export default { render };

@@ -16,7 +16,7 @@ from collections import OrderedDict
 __all__ = ["DEFAULT_MAX_BYTES", "Pictures"]
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-EXTENSIONS = {"image/webp": "webp", "image/png": "png", "image/bmp": "bmp"}
+EXTENSIONS = {"image/webp": "webp", "image/png": "png"}
 TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
 
 

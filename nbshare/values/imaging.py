@@ -175,27 +175,6 @@ def encode_png(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def encode_bmp(pixels: np.ndarray) -> bytes:
-    """An opaque uint8 image (H, W) or (H, W, 3) as an uncompressed 24-bit BMP: lossless and nearly free to encode.
-
-    Browsers decode it natively; for the editor's base layer this replaces a PNG whose encoding cost ~50 ms for a
-    512×512 photo-like image (the whole of a round trip's budget).
-    """
-    import struct
-
-    import numpy as np
-
-    if pixels.ndim == 2:
-        pixels = np.repeat(pixels[..., None], 3, axis=2)
-    height, width = pixels.shape[:2]
-    stride = (width * 3 + 3) & ~3
-    rows = np.zeros((height, stride), dtype=np.uint8)
-    rows[:, : width * 3] = pixels[..., 2::-1].reshape(height, width * 3)  # BMP stores BGR
-    header = struct.pack("<2sIHHI", b"BM", 54 + rows.nbytes, 0, 0, 54)
-    info = struct.pack("<IiiHHIIiiII", 40, width, -height, 1, 24, 0, rows.nbytes, 2835, 2835, 0, 0)  # top-down
-    return header + info + rows.tobytes()
-
-
 def encode_webp_lossless(pixels: np.ndarray) -> bytes:
     """An opaque image as lossless WebP at the fastest effort: the exact pixels, smaller than PNG and, for a 512×512
     photo, ~3× faster to encode (9 ms against PNG's 40 ms at level 1 here)."""

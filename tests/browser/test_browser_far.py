@@ -58,14 +58,14 @@ def test_a_far_page_fetches_pictures_once_and_examples_ahead(browser: Any, far_l
         assert len(served) == 4  # the two thumbnails, the two examples pictures
         thumbnails = page.locator("img.nbshare-thumbnail")
         assert thumbnails.evaluate_all("(images) => images.map((image) => image.naturalWidth)") == [64, 64]
-        picture = page.locator(".nbshare-image img.nbshare-picture").first
+        picture = page.locator(".nbshare-image canvas.nbshare-picture").first
         for index, (colour, answer) in enumerate([((220, 20, 30), "red"), ((20, 40, 210), "blue")]):
             page.get_by_role("button", name=f"Example {index + 1}").click()
             expect(page.locator(".nbshare-label-top, .nbshare-label").filter(has_text=answer).first).to_be_visible()
-            page.wait_for_function(f"() => ({PICTURE_CENTRE})(document.querySelector('img.nbshare-picture'))?.[0]"
+            page.wait_for_function(f"() => ({PICTURE_CENTRE})(document.querySelector('canvas.nbshare-picture'))?.[0]"
                                    f" === {colour[0]}")  # fmt: skip
             assert picture.evaluate(PICTURE_CENTRE) == [*colour, 255]
-            assert picture.evaluate("(img) => img.naturalWidth") == 64  # its own size, enlarged with crisp pixels
+            assert picture.evaluate("(canvas) => canvas.width") == 64  # its own size, enlarged with crisp pixels
             assert "nbshare-pixelated" in (picture.get_attribute("class") or "")
         assert len(served) == 4  # the clicks fetched nothing: the pictures were in the browser's cache
         page.screenshot(path=str(ARTIFACTS / "far-example.png"))

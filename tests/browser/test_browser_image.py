@@ -191,19 +191,15 @@ def png_base64(color):
 
 
 # The colour at the centre of the picture an image component shows (null until one is shown), read in the page.
-PICTURE_CENTRE = """(img) => {
-    if (!img || img.hidden || !img.complete || !img.naturalWidth) return null;
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const context = canvas.getContext('2d');
-    context.drawImage(img, 0, 0);
-    return [...context.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data];
+PICTURE_CENTRE = """(picture) => {
+    if (!picture || picture.hidden || !picture.width) return null;
+    return [...picture.getContext('2d').getImageData(picture.width >> 1, picture.height >> 1, 1, 1).data];
 }"""
 
 
 def output_pixel(app):
     """The colour at the centre of the output image, read in the page."""
-    return app.locator(".nbshare-image").nth(1).locator("img.nbshare-picture").evaluate(PICTURE_CENTRE)
+    return app.locator(".nbshare-image").nth(1).locator("canvas.nbshare-picture").evaluate(PICTURE_CENTRE)
 
 
 @pytest.mark.parametrize("how", ["drop", "paste"])
@@ -245,7 +241,7 @@ def test_a_preset_image_shows_and_survives_a_page_reload(open_notebook):
             "iface",
         ]
     )
-    centre = f"() => ({PICTURE_CENTRE})(document.querySelector('.nbshare-image img.nbshare-picture'))"
+    centre = f"() => ({PICTURE_CENTRE})(document.querySelector('.nbshare-image canvas.nbshare-picture'))"
     notebook.page.wait_for_function(f"({centre})()?.[3] === 255")
     assert notebook.page.evaluate(centre) == [200, 30, 60, 255]
     notebook.page.locator(".jp-Notebook").first.click()

@@ -166,8 +166,8 @@ def test_notebook_7_shows_the_interface_and_its_image_editor(jupyter_server, bro
         expect(app.get_by_role("img", name="Image: drag to paint, erase or crop")).to_be_visible()  # ipycanvas's view
         expect(app.locator(".nbshare-json, pre").filter(has_text="60").first).to_be_visible(timeout=30_000)
         page.wait_for_function(
-            "() => { const img = document.querySelector('.nbshare-app img.nbshare-picture');"
-            " return img && !img.hidden && img.naturalWidth === 60; }"
+            "() => { const picture = document.querySelector('.nbshare-app canvas.nbshare-picture');"
+            " return picture && !picture.hidden && picture.width === 60; }"
         )
         page.screenshot(path=str(ARTIFACTS / "notebook7.png"))
     finally:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import struct
 
 import ipywidgets
-import numpy as np
 import pytest
-from PIL import Image as PILImage
 
 import nbshare
 from nbshare.server.access import Access
 from nbshare.server.frames import FrameError, decode_frame, encode_frame
 from nbshare.server.listening import check_host, local_url, network_url
 from nbshare.share import Link
-from nbshare.values.imaging import encode_bmp
 
 
 def test_frames_round_trip_with_buffers() -> None:
@@ -39,14 +35,6 @@ def test_frames_round_trip_with_buffers() -> None:
 def test_malformed_frames_are_refused(frame: bytes) -> None:
     with pytest.raises(FrameError):
         decode_frame(frame)
-
-
-@pytest.mark.parametrize("shape", [(7, 5, 3), (300, 513, 3), (31, 17)])
-def test_bmp_is_lossless(shape: tuple[int, ...]) -> None:
-    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    decoded = np.asarray(PILImage.open(io.BytesIO(encode_bmp(pixels))).convert("RGB"))
-    expected = pixels if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
-    assert np.array_equal(decoded, expected)
 
 
 def test_credentials_delays_origins_and_policy() -> None:
