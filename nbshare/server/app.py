@@ -32,7 +32,7 @@ from .pages import (
     client_address,
     client_key,
 )
-from .pictures import Pictures
+from .pictures import DEFAULT_MAX_BYTES, DEFAULT_PER_OWNER_BYTES, Pictures
 from .sessions import VisitorSession, make_room
 
 if TYPE_CHECKING:
@@ -74,6 +74,10 @@ class Limits:
     """Open HTTP connections (default: half the file descriptors, at most 1024)."""
     header_timeout: float = DEFAULT_HEADER_TIMEOUT_SECONDS
     """Seconds for a request's headers and body, and for an idle connection."""
+    max_picture_bytes: int = DEFAULT_MAX_BYTES
+    """Pictures kept for pages far away to fetch, in all (``server/pictures.py``)."""
+    max_picture_bytes_per_session: int = DEFAULT_PER_OWNER_BYTES
+    """Pictures kept per session; beyond it, the session's own oldest go."""
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -114,7 +118,7 @@ class Server:
         self.api_workers = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="nbshare-api")
         self.assets = bundle_assets()
         self.widget_modules = widget_modules()
-        self.pictures = Pictures()
+        self.pictures = Pictures(self.limits.max_picture_bytes, self.limits.max_picture_bytes_per_session)
         self.sessions: dict[str, VisitorSession] = {}
         self.sockets: set[SessionSocket] = set()
         # New visitors' widget trees are built off the loop, one at a time (taking a place and building it together).
@@ -304,7 +308,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 server.building = asyncio.Lock()
             # A page far away fetches pictures over HTTP (compressed, cached, beside its websocket); one on this
             # machine gets them in its websocket, where bytes are free and encoding is the cost.
-            publish = None if _on_this_machine(self.request) else server.pictures.publish
+            pictures = None if _on_this_machine(self.request) else server.pictures
             async with server.building:  # a place is counted and filled before the next visitor asks for one
                 address = client_address(self)
                 limits = server.limits
@@ -316,7 +320,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 try:  # building the widgets is a visitor's work too: off the loop, which keeps serving the others
                     session = await IOLoop.current().run_in_executor(
                         server.builder,
-                        lambda: VisitorSession(server.interface, server.schedule, user, client, publish=publish),
+                        lambda: VisitorSession(server.interface, server.schedule, user, client, pictures=pictures),
                     )
                 except Exception as error:
                     log_exception("building a visitor's interface", error)

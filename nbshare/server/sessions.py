@@ -6,6 +6,7 @@ after that (or when the server stops) its widgets are closed and leave the kerne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from .worker import SessionWorker
 if TYPE_CHECKING:
     from ..interface import Interface
     from ..ui.view import InterfaceView
+    from .pictures import Pictures
 
 __all__ = ["VisitorSession", "make_room"]
 
@@ -42,10 +44,12 @@ class VisitorSession:
         schedule: Callable[[Callable[[], None]], None],
         user: str | None,
         client: str | None = None,
-        publish: Callable[[bytes, str], str] | None = None,
+        pictures: Pictures | None = None,
     ) -> None:
         self.comms = CommSession(self._send)
-        self.comms.publish = publish  # set before the tree is built: its widgets keep their session
+        self._pictures = pictures
+        if pictures is not None:  # set before the tree is built: its widgets keep their session
+            self.comms.publish = functools.partial(pictures.publish, owner=self.comms.id)
         self.comms.user = user
         self.comms.visitor = visitor_identity(user, client)
         self.id = self.comms.id
@@ -148,6 +152,8 @@ class VisitorSession:
         except Exception as error:  # closing must finish whatever one widget does
             log_exception("closing a visitor's session", error)
         self._backlog.clear()
+        if self._pictures is not None:
+            self._pictures.release(self.id)
 
     def _send(self, message: dict[str, Any], buffers: list[bytes]) -> None:
         frame = encode_frame(message, buffers)

@@ -8,6 +8,7 @@ the wire.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from PIL import Image as PILImage
 
 import nbshare
+from nbshare.server.pictures import Pictures
 from nbshare.values import imaging
 
 from page_client import PageClient, fetch, run, token_cookie
@@ -135,8 +137,6 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
 
 
 def test_the_picture_store_keeps_the_newest_within_its_budget() -> None:
-    from nbshare.server.pictures import Pictures
-
     store = Pictures(max_bytes=250)
     first = store.publish(b"a" * 100, "image/webp")
     second = store.publish(b"b" * 100, "image/webp")
@@ -146,3 +146,96 @@ def test_the_picture_store_keeps_the_newest_within_its_budget() -> None:
     assert store.get(second.split("/")[1]) is None  # the least recently published went
     assert store.get(first.split("/")[1]) == (b"a" * 100, "image/webp")
     assert store.get(third.split("/")[1]) == (b"c" * 100, "image/png")
+    assert store.total_bytes == 200
+
+
+def name(address: str) -> str:
+    return address.split("/")[1]
+
+
+def test_a_visitor_flooding_the_picture_store_pushes_out_only_their_own() -> None:
+    store = Pictures(max_bytes=1000, per_owner_bytes=400)
+    shared = name(store.publish(b"example" * 10, "image/webp", owner="ada"))  # an example both see
+    assert name(store.publish(b"example" * 10, "image/webp", owner="eve")) == shared
+    kept = [name(store.publish(b"\x00" * 100, "image/webp", owner="ada"))]
+    flood = [name(store.publish(bytes([100 + n]) * 100, "image/webp", owner="eve")) for n in range(50)]
+    assert all(store.get(picture) for picture in [shared, *kept])  # nothing of ada's went
+    assert [picture for picture in flood if store.get(picture)] == flood[-4:]  # eve keeps her newest, within 400
+    assert store.held_bytes("eve") <= 400 and store.total_bytes <= 1000
+    # Several flooding sessions at once: the store stays within its budget, taking from whoever holds the most; a
+    # visitor holding no more than an equal share (here 1000 / 5) loses nothing.
+    for owner in ("mallory", "trent", "victor"):
+        for n in range(10):
+            store.publish(f"{owner}{n:02}".encode() * 10, "image/webp", owner=owner)
+    assert store.total_bytes <= 1000
+    assert all(store.get(picture) for picture in [shared, *kept])  # ada holds 170 bytes
+    held = [store.held_bytes(owner) for owner in ("eve", "mallory", "trent", "victor")]
+    assert max(held) - min(held) <= 100 and min(held) >= 170  # evened out, within a picture's size
+    # A session that ends lets go: what no one else holds is dropped; the shared example stays for the other.
+    store.release("eve")
+    assert store.held_bytes("eve") == 0 and store.get(flood[-1]) is None and store.get(shared)
+    store.release("ada")
+    assert store.get(shared) is None and store.get(kept[0]) is None
+    # The newest picture is kept whatever its size: the page that asked for it can fetch it.
+    huge = name(store.publish(b"h" * 5000, "image/webp", owner="zoe"))
+    assert store.get(huge) and store.held_bytes("zoe") == 5000
+
+
+def test_a_far_visitor_uploading_many_pictures_never_costs_another_visitor_theirs() -> None:
+    iface = nbshare.Interface(lambda image: image, nbshare.Image(), nbshare.Image(), examples=[[SMALL]], title="Flood")
+    link = iface.launch(
+        inline=False, max_picture_bytes=100_000, max_picture_bytes_per_session=40_000, grace_seconds=0.2
+    )
+    noise = np.random.default_rng(5)
+    pictures = link.server.pictures
+
+    async def flood(client: PageClient) -> list[str]:
+        """Eight uploads, each a new 64x64 noise picture (~12 KB as lossless WebP); the addresses the page got."""
+        image = client.find("Image")
+        shown = lambda: [c[1]["picture"]["url"] for c in client.customs if c[0] == image and c[1].get("picture")]  # noqa: E731
+        for number in range(8):
+            data = io.BytesIO()
+            PILImage.fromarray(noise.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(data, "PNG")
+            before = len(shown())
+            content = {"event": "upload", "name": f"{number}.png"}
+            client.send("comm_msg", image, {"method": "custom", "content": content}, [data.getvalue()])
+            await client.until(lambda: len(shown()) > before)  # noqa: B023 - awaited at once
+        return shown()
+
+    async def scenario() -> dict[str, Any]:
+        cookie = await token_cookie(link.local_url)
+        base = link.server.local_url
+        codes = lambda urls: asyncio.gather(*(fetch(base + url, cookie) for url in urls))  # noqa: E731
+        ada = await PageClient.connect(base, cookie, headers=FAR)
+        ada_picture = (await choose_example(ada, 0))[1]["picture"]["url"]
+        # The attacker opens four sessions (four tabs) and floods from each: 4 x 40 KB over the store's 100 KB.
+        eves = [await PageClient.connect(base, cookie, headers=FAR) for _ in range(4)]
+        floods = [await flood(eve) for eve in eves]
+        seen: dict[str, Any] = {
+            "ada": (await fetch(base + ada_picture, cookie)).code,
+            "eve": [[response.code for response in await codes(urls)] for urls in floods],
+            "eve holds": [pictures.held_bytes(eve.session or "") for eve in eves],
+            "total": pictures.total_bytes,
+        }
+        for eve in eves:  # her sessions end after the grace period, and let go of their pictures
+            eve.close()
+        deadline = asyncio.get_running_loop().time() + 10
+        while any(eve.session in link.server.sessions for eve in eves):
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        seen["eve after"] = [response.code for response in await codes([urls[-1] for urls in floods])]
+        seen["ada after"] = (await fetch(base + ada_picture, cookie)).code
+        seen["total after"] = pictures.total_bytes
+        ada.close()
+        return seen
+
+    try:
+        seen = run(scenario())
+    finally:
+        link.close()
+    assert seen["ada"] == 200  # the other visitor's picture is still there
+    for codes in seen["eve"]:
+        assert codes[-1] == 200 and codes[0] == 404  # each flooding session's newest kept, its oldest gone
+    assert max(seen["eve holds"]) <= 40_000 and seen["total"] <= 100_000
+    assert seen["eve after"] == [404] * 4 and seen["ada after"] == 200
+    assert 0 < seen["total after"] < 10_000  # only ada's example is left
