@@ -44,7 +44,7 @@ Medians over --runs visits (and the fastest–slowest). Gradio's servers have be
 measured (``_let_age``: it decides whether Gradio's reload fetches its example pictures again). For the image
 app's first cold load at the slowest setting it also prints the request waterfall (DevTools network events: each
 request's start, response headers and end, its connection, and the websocket's handshake and frames), and the
-same for the first example click.
+same for the first example click, and each app's warm reload.
 
 Run (as root; under the machine-wide lock where others share the machine):
     python benchmarks/remote.py --gradio-python /tmp/gradio-venv/bin/python [--runs 5] [--only nbshare]
@@ -636,6 +636,9 @@ class NetworkLog:
     def first_document(self) -> float:
         return min(r.start for r in self.requests.values() if r.kind == "Document")
 
+    def last_document(self) -> float:
+        return max(r.start for r in self.requests.values() if r.kind == "Document")
+
     def epoch_to_devtools(self, epoch_ms: float) -> float:
         return epoch_ms / 1000 - self.wall_offset
 
@@ -729,6 +732,7 @@ class Visit:
     figures: dict[str, float]
     load_waterfall: list[str]
     click_waterfall: list[str]
+    warm_waterfall: list[str]
 
 
 def wait_ready(page: Any, app: App, timeout: float = 90) -> float:
@@ -760,6 +764,7 @@ def visit(browser: Any, app: App, relay: Relay, address: str, record: bool) -> V
     log = NetworkLog(context, page)
     load_lines: list[str] = []
     click_lines: list[str] = []
+    warm_lines: list[str] = []
     try:
         before = relay.quiet()
         page.goto(f"http://{address}{app.path}", wait_until="commit")
@@ -781,9 +786,12 @@ def visit(browser: Any, app: App, relay: Relay, address: str, record: bool) -> V
         page.reload(wait_until="commit")
         figures["warm"] = wait_ready(page, app)
         _phase(figures, "warm", relay, before)
+        if record:
+            origin = log.last_document()
+            warm_lines = waterfall(log, origin, origin + figures["warm"] / 1000, {"usable": figures["warm"]}, True)
     finally:
         context.close()
-    return Visit(figures, load_lines, click_lines)
+    return Visit(figures, load_lines, click_lines, warm_lines)
 
 
 def _phase(figures: dict[str, float], name: str, relay: Relay, before: dict[str, Any]) -> dict[str, Any]:
@@ -940,13 +948,16 @@ def measure_setting(
             relays[id(app)] = Relay(address, ports[id(app)], app.port, setting, args.queue == "fair")
         for number in range(runs):
             for app in apps:
-                record = number == 0 and app.kind == "image" and setting is SETTINGS[-1]
+                record = number == 0 and setting is SETTINGS[-1]
                 done = visit(browser, app, relays[id(app)], f"{address}:{ports[id(app)]}", record)
                 results.setdefault((app.system, app.kind), []).append(done.figures)
-                if record:
+                if record and app.kind == "image":
                     waterfalls += [f"#### {app.system}: cold load of the image app", "```", *done.load_waterfall]
                     waterfalls += ["```", f"#### {app.system}: first click on example 2", "```"]
                     waterfalls += [*done.click_waterfall, "```", ""]
+                if record:
+                    waterfalls += [f"#### {app.system}: warm reload of the {app.kind} app", "```"]
+                    waterfalls += [*done.warm_waterfall, "```", ""]
                 print(
                     f"  {setting.name} run {number + 1}/{runs} {app.system} {app.kind}: "
                     + ", ".join(f"{k} {v:.0f}" for k, v in done.figures.items() if " " not in k),

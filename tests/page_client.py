@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import re
 import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
@@ -74,13 +77,15 @@ class PageClient:
     @classmethod
     async def connect(
         cls, base_url: str, cookie: str, *, origin: str | None = None, session: str | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None, tree: dict[str, Any] | None = None,
     ) -> PageClient:  # fmt: skip
         parts = urlsplit(base_url)
         ws_url = f"ws://{parts.netloc}{parts.path}ws" + (f"?session={session}" if session else "")
         headers = {"Cookie": cookie, "Origin": origin or f"{parts.scheme}://{parts.netloc}", **(headers or {})}
         socket = await websocket_connect(HTTPRequest(ws_url, headers=headers))
         client = cls(socket)
+        for item in (tree or {}).get("messages", []):  # the page's first tree comes before anything on the socket
+            client.take(item["message"], [base64.b64decode(buffer) for buffer in item["buffers"]])
         expected = "nbshare_welcome" if session else "nbshare_display"  # a new session's widgets come first
         await client.until(lambda: any(c["msg_type"] == expected for c in client.controls))
         return client
@@ -91,6 +96,10 @@ class PageClient:
             return None
         assert isinstance(frame, bytes)
         message, buffers = decode_frame(frame)
+        return self.take(message, buffers)
+
+    def take(self, message: dict[str, Any], buffers: list[bytes]) -> dict[str, Any]:
+        """Mirror one message from the session (from the websocket, or from the page's first tree)."""
         content = message.get("content", {})
         kind = message["msg_type"]
         if kind == "comm_open":
@@ -106,6 +115,17 @@ class PageClient:
             if kind == "nbshare_welcome":
                 self.session = content["session"]
         return message
+
+    @classmethod
+    async def from_page(cls, base_url: str, cookie: str, **options: Any) -> tuple[PageClient, dict[str, Any]]:
+        """What a browser does: the page (with its first widget tree, which the client mirrors), then the websocket
+        to that tree's session. Also returns the tree."""
+        page = await fetch(base_url, cookie)
+        found = re.search(r'<script type="application/json" id="nbshare-first">(.*?)</script>', page.body.decode())
+        assert found and found.group(1), "the page came without its first widget tree"
+        tree = json.loads(found.group(1))
+        client = await cls.connect(base_url, cookie, session=tree["welcome"]["session"], tree=tree, **options)
+        return client, tree
 
     async def until(self, condition: Callable[[], Any], timeout: float = 10) -> Any:
         deadline = time.monotonic() + timeout

@@ -22,18 +22,17 @@ from .access import Access
 from .api import API_ROUTES, RateLimiter
 from .assets import bundle_assets, widget_modules
 from .connections import DEFAULT_HEADER_TIMEOUT_SECONDS, CappedHTTPServer, default_max_connections
-from .frames import FrameError, decode_frame, encode_frame
+from .frames import FrameError, decode_frame
 from .pages import (
     BundleHandler,
     LoginHandler,
     PageHandler,
     PictureHandler,
     WidgetModuleHandler,
-    client_address,
-    client_key,
 )
 from .pictures import DEFAULT_MAX_BYTES, DEFAULT_PER_OWNER_BYTES, Pictures
-from .sessions import VisitorSession, make_room
+from .sessions import VisitorSession
+from .visits import FIRST_CONNECT_SECONDS, on_this_machine, open_session, welcome_frame
 
 if TYPE_CHECKING:
     from ..interface import Interface
@@ -238,9 +237,8 @@ class Server:
         """Close sessions whose page has been gone longer than the grace period."""
         now = time.monotonic()
         for session_id, session in list(self.sessions.items()):
-            if session.closed or (
-                session.detached_at is not None and now - session.detached_at > self.limits.grace_seconds
-            ):
+            grace = max(self.limits.grace_seconds, FIRST_CONNECT_SECONDS if session.awaiting_page else 0.0)
+            if session.closed or (session.detached_at is not None and now - session.detached_at > grace):
                 del self.sessions[session_id]
                 session.close()
         if self._loop is not None:
@@ -303,38 +301,23 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 self.close(CLOSE_REFUSED, "this session belongs to another sign-in; reload the page")
                 return
         else:
-            client = client_key(self)
-            if server.building is None:
-                server.building = asyncio.Lock()
-            # A page far away fetches pictures over HTTP (compressed, cached, beside its websocket); one on this
-            # machine gets them in its websocket, where bytes are free and encoding is the cost.
-            pictures = None if _on_this_machine(self.request) else server.pictures
-            async with server.building:  # a place is counted and filled before the next visitor asks for one
-                address = client_address(self)
-                limits = server.limits
-                refusal = make_room(server.sessions, client, limits.max_sessions, limits.max_sessions_per_client,
-                                    address, limits.max_sessions_per_address)  # fmt: skip
-                if refusal is not None:
-                    self.close(CLOSE_FULL if refusal[0] == "server" else CLOSE_CLIENT_FULL, refusal[1])
-                    return
-                try:  # building the widgets is a visitor's work too: off the loop, which keeps serving the others
-                    session = await IOLoop.current().run_in_executor(
-                        server.builder,
-                        lambda: VisitorSession(server.interface, server.schedule, user, client, pictures=pictures),
-                    )
-                except Exception as error:
-                    log_exception("building a visitor's interface", error)
-                    self.close(1011, "the interface could not be built; see the notebook's log")
-                    return
-                session.client, session.address = client, address
-                server.sessions[session.id] = session
+            try:
+                opened = await open_session(server, self)
+            except Exception as error:
+                log_exception("building a visitor's interface", error)
+                self.close(1011, "the interface could not be built; see the notebook's log")
+                return
+            if not isinstance(opened, VisitorSession):
+                self.close(CLOSE_FULL if opened[0] == "server" else CLOSE_CLIENT_FULL, opened[1])
+                return
+            session = opened
             if self.ws_connection is None:  # the page left while its tree was being built
                 session.detach(time.monotonic())
                 return
         self.session = session
         server.sockets.add(self)
         session.attach(self)
-        self.write_message(_welcome(session, server), binary=True)
+        self.write_message(welcome_frame(session, server), binary=True)
         if resume is None:
             session.send_control("nbshare_display", model_id=session.root_model_id)
 
@@ -367,16 +350,7 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
     def get_compression_options(self) -> dict[str, Any] | None:
         # A page far away gets its frames deflated (the widgets' code, styles and state: ~150 KB become ~40 KB on a
         # link where bytes are the cost); one on this machine does not (compressing would only spend time).
-        return None if _on_this_machine(self.request) else {"compression_level": 6, "mem_level": 8}
-
-
-def _on_this_machine(request: Any) -> bool:
-    """Whether a page's connection comes straight from this machine: a loopback peer, addressed by a loopback name,
-    with no proxy's forwarding headers (jupyter-server-proxy on this machine, ngrok and tunnels add them or another
-    Host)."""
-    host = urlsplit(f"//{request.headers.get('Host', '')}").hostname or ""
-    forwarded = any(name in request.headers for name in ("X-Forwarded-For", "X-Forwarded-Host", "Forwarded"))
-    return request.remote_ip in ("127.0.0.1", "::1") and host in ("127.0.0.1", "localhost", "::1") and not forwarded
+        return None if on_this_machine(self.request) else {"compression_level": 6, "mem_level": 8}
 
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:
@@ -384,12 +358,3 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
     # (tornado's own access log would print every request into whichever notebook cell ran last.)
     if handler.get_status() >= 500:
         log(f"{handler.get_status()} {handler.request.method} {handler.request.path}")
-
-
-def _welcome(session: VisitorSession, server: Server) -> bytes:
-    content = {
-        "session": session.id,
-        "max_message_bytes": server.limits.max_message_bytes,
-        "grace_seconds": server.limits.grace_seconds,
-    }
-    return encode_frame({"msg_type": "nbshare_welcome", "content": content})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import json
 import re
@@ -17,6 +16,7 @@ from .._log import log_exception
 from .access import Access
 from .assets import Asset, page_template
 from .openapi import curl_example
+from .visits import client_cookie, client_key, first_tree
 
 if TYPE_CHECKING:
     from ..interface import Interface
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 IMMUTABLE = "private, max-age=31536000, immutable"
 BUNDLED_MODULES = frozenset({"@jupyter-widgets/base", "@jupyter-widgets/controls"})  # in main.js: never fetched
 
-__all__ = ["BundleHandler", "LoginHandler", "PageHandler", "PictureHandler", "WidgetModuleHandler", "client_key"]
+__all__ = ["BundleHandler", "LoginHandler", "PageHandler", "PictureHandler", "WidgetModuleHandler"]
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -68,10 +68,14 @@ class _Guarded(tornado.web.RequestHandler):
         samesite = "None" if https and self.access.frame_ancestors else "Lax"
         self.set_cookie(name, value, path=None, httponly=True, samesite=samesite, secure=https)  # type: ignore[arg-type]
 
-    def give_client_cookie(self) -> None:
-        """A browser without a client id gets one: its sessions are counted under it."""
-        if client_cookie(self) is None:
-            self.set_access_cookie(self.access.client_cookie_name, self.access.new_client_id())
+    def give_client_cookie(self) -> str | None:
+        """A browser without a client id gets one (returned, as :func:`client_cookie` will read it): its sessions are
+        counted under it."""
+        if client_cookie(self) is not None:
+            return None
+        signed = self.access.new_client_id()
+        self.set_access_cookie(self.access.client_cookie_name, signed)
+        return self.access.client_id(signed)
 
     def _is_https(self) -> bool:
         return self.access.is_https(self.request.remote_ip, self.request.headers, self.request.protocol)
@@ -85,32 +89,8 @@ class _Guarded(tornado.web.RequestHandler):
             log_exception("the shared page's server", value)
 
 
-def client_cookie(handler: tornado.web.RequestHandler) -> str | None:
-    access: Access = handler.application.settings["nbshare_server"].access
-    return access.client_id(handler.get_cookie(access.client_cookie_name))  # only ids this server signed count
-
-
-def client_key(handler: tornado.web.RequestHandler) -> str:
-    """Whom a request's sessions count against: its sign-in when the link has one, else its browser's client
-    cookie, else its address (see :meth:`Access.client_address`)."""
-    access: Access = handler.application.settings["nbshare_server"].access
-    login = handler.get_cookie(access.login_cookie_name)
-    if access.needs_login and login and access.user_for(login) is not None:
-        return "sign-in " + hashlib.sha256(login.encode()).hexdigest()[:32]
-    cookie = client_cookie(handler)
-    if cookie is not None:
-        return "browser " + cookie
-    return "address " + client_address(handler)
-
-
-def client_address(handler: tornado.web.RequestHandler) -> str:
-    """The request's client address (forwarded by a trusted proxy, else the peer's)."""
-    access: Access = handler.application.settings["nbshare_server"].access
-    return access.client_address(handler.request.remote_ip, handler.request.headers)
-
-
 class PageHandler(_Guarded):
-    def get(self) -> None:
+    async def get(self) -> None:
         token = self.get_query_argument("token", None)
         if token is not None:
             if self.access.expired():
@@ -122,7 +102,7 @@ class PageHandler(_Guarded):
             # The page itself, at once: no redirect's round trip. Its boot script takes the token out of the
             # address bar and the history (js/host/boot.js); from then on the cookie carries it.
             self.set_access_cookie(self.access.cookie_name, token)
-            self.give_client_cookie()
+            fresh = self.give_client_cookie()
             if self.access.needs_login:
                 self.redirect("./login", status=303)
                 return
@@ -133,14 +113,16 @@ class PageHandler(_Guarded):
                 return
             if self.refuse_unless_allowed():
                 return
-            self.give_client_cookie()
+            fresh = self.give_client_cookie()
+        # The visitor's session is made now and its widget tree goes inside the page (server/visits.py).
+        tree = await first_tree(self.server, self, client_key(self, fresh))
         # No Referer at all from this page: its address may still hold the token while its first requests leave.
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page_html(self.server))
+        self.finish(page_html(self.server, tree))
 
 
-def page_html(server: Server) -> str:
+def page_html(server: Server, tree: str = "") -> str:
     """The page: a skeleton shown at once (the title, "Connecting…"), and the content-hashed addresses of what it
     loads, the widget modules its interface uses among them, so the browser fetches them all at the same time."""
     assets, modules = server.assets, server.widget_modules.urls()
@@ -162,6 +144,7 @@ def page_html(server: Server) -> str:
         preloads=preloads,
         modules=json.dumps(modules, sort_keys=True).replace("<", "\\u003c"),  # data, never the end of its <script>
         api=api_panel(server) if server.api else "",
+        tree=tree,
     )
 
 

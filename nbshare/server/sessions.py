@@ -59,6 +59,8 @@ class VisitorSession:
         self._backlog_bytes = 0
         self.closed = False
         self.detached_at: float | None = None
+        self.awaiting_page = False
+        """Made with its page (server/visits.py), whose websocket has not connected yet."""
         self.client: str | None = None
         self.address: str | None = None
         """Who opened it (a sign-in, a browser's cookie or an address): sessions are capped per client."""
@@ -80,10 +82,18 @@ class VisitorSession:
         """Write to ``socket`` from now on, first whatever was sent while no socket was attached."""
         self._socket = socket
         self.detached_at = None
+        self.awaiting_page = False
         while self._backlog:
             frame = self._backlog.popleft()
             self._backlog_bytes -= len(frame)
             socket.write_message(frame, binary=True)
+
+    def take_backlog(self) -> list[bytes]:
+        """The frames waiting for a socket, handed over (to the page's first tree); none wait any more."""
+        frames = list(self._backlog)
+        self._backlog.clear()
+        self._backlog_bytes = 0
+        return frames
 
     def detach(self, now: float) -> None:
         self._socket = None
@@ -179,7 +189,7 @@ class VisitorSession:
 
 def visitor_identity(user: str | None, client: str | None) -> str | None:
     """Who a visitor is across sessions: their sign-in's user name, else their browser's client id that this server
-    signed (``client`` as :func:`~nbshare.server.pages.client_key` gives it), hashed so that the flag store never holds
+    signed (``client`` as :func:`~nbshare.server.visits.client_key` gives it), hashed so that the flag store never holds
     a cookie's value; None for a client known only by its address (many browsers may share one)."""
     if user is not None:
         return f"user {user}"

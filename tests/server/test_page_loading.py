@@ -3,6 +3,7 @@ traded for a cookie without a redirect, the widget modules the interface uses na
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -73,12 +74,79 @@ def test_a_link_answers_the_page_itself_with_the_cookie_and_no_redirect(link: nb
         # The cookie alone opens the page and a session, as it did after the redirect.
         cookie = await token_cookie(link.local_url)
         again = await fetch(base(link), cookie)
-        assert again.code == 200 and again.body == page.body
+        without_tree = lambda body: re.sub(rb'id="nbshare-first">.*?</script>', b"", body)  # noqa: E731 - its session
+        assert again.code == 200 and without_tree(again.body) == without_tree(page.body)
         client = await PageClient.connect(base(link), cookie)
         assert await client.ask("far") == "FAR"
         client.close()
 
     run(scenario())
+
+
+ATTACK = "</script><script>alert(1)</script><!--"
+
+
+def test_the_page_comes_with_its_first_widget_tree_and_its_websocket_carries_on() -> None:
+    iface = nbshare.Interface(shout, nbshare.Textbox(value=ATTACK, placeholder=ATTACK), "text", title=ATTACK)
+    link = iface.launch(inline=False, grace_seconds=0.2)
+    sessions = link.server.sessions
+
+    async def scenario() -> dict[str, Any]:
+        cookie = await token_cookie(link.local_url)  # (the token's page has its session too)
+        before = set(sessions)
+        page = (await fetch(base(link), cookie)).body.decode()
+        made = list(set(sessions) - before)  # the page's request made the session
+        await asyncio.sleep(0.6)  # longer than the grace period: a session whose page has not connected yet waits
+        client, tree = await PageClient.from_page(base(link), cookie)
+        seen = {
+            "page": page,
+            "made": made,
+            "tree": tree,
+            "sessions": list(sessions),
+            "value": client.models[client.find("Textbox")]["value"],
+            "answer": await client.ask("far"),
+            "displays": [c for c in client.controls if c["msg_type"] == "nbshare_display"],
+        }
+        client.close()
+        return seen
+
+    try:
+        seen = run(scenario())
+    finally:
+        link.close()
+    tree, page = seen["tree"], seen["page"]
+    assert len(seen["made"]) == 1 and seen["made"][0] in page
+    assert tree["welcome"]["session"] in seen["sessions"]
+    assert tree["display"] and any(m["message"]["msg_type"] == "comm_open" for m in tree["messages"])
+    assert seen["value"] == ATTACK  # the text survives whole in the tree...
+    assert ATTACK not in page and "<script>alert" not in page  # ...but never as markup: the data block cannot end
+    assert page.count("</script>") == page.count("<script")
+    assert seen["answer"] == "FAR"  # the websocket carried on with that session
+    assert seen["displays"] == []  # nothing shown twice: the tree was the display
+
+
+def test_a_page_that_cannot_get_a_session_still_loads_and_its_websocket_says_why() -> None:
+    link = nbshare.Interface(shout, "text", "text").launch(inline=False, max_sessions_per_client=1)
+
+    async def scenario() -> tuple[str, str]:
+        cookie = await token_cookie(link.local_url)
+        client, _ = await PageClient.from_page(base(link), cookie)  # one open page: its session is never taken
+        page = (await fetch(base(link), cookie)).body.decode()
+        try:
+            await PageClient.connect(base(link), cookie)  # what that page's websocket then does
+        except ConnectionError as error:
+            refused = str(error)
+        finally:
+            client.close()
+        return page, refused
+
+    try:
+        page, refused = run(scenario())
+    finally:
+        link.close()
+    assert '<script type="application/json" id="nbshare-first"></script>' in page  # no tree, the page all the same
+    assert 'id="nbshare-loading"' in page
+    assert refused.startswith("closed: 4") and "sessions" in refused  # the websocket says why
 
 
 def test_wrong_and_expired_tokens_are_refused_as_before(link: nbshare.Link) -> None:

@@ -93,7 +93,7 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
             small = await choose_example(client, 0)
             large = await choose_example(client, 1)
             # An explanation's overlay is a picture too: fetched by address, not in the websocket.
-            (session,) = link.server.sessions.values()
+            session = link.server.sessions[client.session or ""]
             session.view.inputs[0].set_overlay(np.ones((366, 512), dtype=bool))
             image = client.find("Image")
             overlay = await client.until(lambda: client.models[image].get("overlay_url"))

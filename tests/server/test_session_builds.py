@@ -33,15 +33,16 @@ def test_a_slow_build_of_one_visitors_page_does_not_hold_up_another_visitors_ans
         url = link.local_url
 
         async def visitors() -> tuple[str, str]:
-            first = await PageClient.connect(url.split("?")[0], await token_cookie(url))
-            SlowToBuild.building.clear()  # the next visitor's tree waits in its build
-            opening = asyncio.ensure_future(PageClient.connect(url.split("?")[0], await token_cookie(url)))
+            cookie = await token_cookie(url)
+            first = await PageClient.connect(url.split("?")[0], cookie)
+            SlowToBuild.building.clear()  # the next visitor's tree waits in its build: their page's request waits
+            opening = asyncio.ensure_future(PageClient.from_page(url.split("?")[0], cookie))
             while not SlowToBuild.building.is_set():
                 await asyncio.sleep(0.01)
             answer = await first.ask("still served")  # the loop is free while the other page is being built
             assert not opening.done()
             SlowToBuild.release.set()
-            second = await opening
+            second, _ = await opening
             later = await second.ask("built")
             first.close()
             second.close()

@@ -1,9 +1,10 @@
 // The first script the page runs (a small classic script, before the bundle has arrived):
 // - the link's token leaves the address bar and the history (the server has already traded it for a cookie), so
 //   it is not bookmarked, shared from the address bar or returned to with Back;
-// - the websocket opens now rather than once the bundle has downloaded and run: the visitor's widgets are built
-//   in the kernel while the bundle is still on its way. Its events wait in `window.nbshareBoot` until
-//   connection.js adopts the socket (or, when the bundle ran first, this script does nothing).
+// - the websocket opens now rather than once the bundle has downloaded and run. When the page came with its first
+//   widget tree (#nbshare-first, above this script), it connects to that tree's session; else the visitor's
+//   widgets are built in the kernel while the bundle is still on its way. Its events wait in `window.nbshareBoot`
+//   until connection.js adopts the socket (or, when the bundle ran first, this script does nothing).
 (() => {
   const here = new URL(window.location.href);
   if (here.searchParams.has('token')) {
@@ -15,6 +16,13 @@
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
   url.hash = '';
+  let session = null;
+  try {
+    session = JSON.parse(document.getElementById('nbshare-first')?.textContent || 'null')?.welcome?.session ?? null;
+  } catch {
+    session = null;
+  }
+  if (session) url.searchParams.set('session', session);
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
   const events = [];
@@ -23,6 +31,7 @@
   for (const type of types) socket.addEventListener(type, keep);
   window.nbshareBoot = {
     socket,
+    session,
     /** Hand the socket over: its events so far, in order; from now on the caller's handlers get them. */
     take() {
       for (const type of types) socket.removeEventListener(type, keep);

@@ -37,7 +37,7 @@ export class Connection {
   open() {
     const boot = window.nbshareBoot;
     window.nbshareBoot = null; // taken, or too late: boot.js opens no second one
-    const socket = boot && !this.session ? boot.socket : this._newSocket();
+    const socket = boot && boot.session === this.session ? boot.socket : this._newSocket();
     socket.onopen = () => {
       this.onStatus('connected');
       for (const frame of this.outbox.splice(0)) this._write(frame);
@@ -105,12 +105,17 @@ export class Connection {
     }, PROGRESS_POLL_MS);
   }
 
+  /** The session this page belongs to, and the server's limits for it (a welcome, or the page's first tree). */
+  welcome({ session, max_message_bytes: maxMessageBytes, grace_seconds: graceSeconds }) {
+    this.session = session;
+    this.maxMessageBytes = maxMessageBytes;
+    this.graceMs = graceSeconds * 1000;
+    this.giveUpAt = Infinity;
+  }
+
   _receive({ message, buffers }) {
     if (message.msg_type === 'nbshare_welcome') {
-      this.session = message.content.session;
-      this.maxMessageBytes = message.content.max_message_bytes;
-      this.graceMs = message.content.grace_seconds * 1000;
-      this.giveUpAt = Infinity;
+      this.welcome(message.content);
       return;
     }
     if (message.msg_type === 'nbshare_ack') {

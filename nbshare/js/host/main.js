@@ -60,4 +60,25 @@ async function display(modelId) {
   root.setAttribute('aria-busy', 'false');
 }
 
+// The first widget tree, when the page came with it (server/visits.py): shown without waiting for the websocket,
+// which connects to its session meanwhile; what the visitor does before it is open waits in the connection.
+function firstTree() {
+  const text = document.getElementById('nbshare-first')?.textContent;
+  return text ? JSON.parse(text) : null;
+}
+
+function bytes(base64) {
+  const binary = atob(base64);
+  const buffer = new ArrayBuffer(binary.length);
+  const view = new Uint8Array(buffer);
+  for (let index = 0; index < binary.length; index++) view[index] = binary.charCodeAt(index);
+  return new DataView(buffer);
+}
+
+const tree = firstTree();
+if (tree) {
+  connection.welcome(tree.welcome);
+  for (const { message, buffers } of tree.messages) manager.receive(message, buffers.map(bytes));
+  display(tree.display);
+}
 connection.open();
