@@ -120,7 +120,7 @@ class PageClient:
     async def from_page(cls, base_url: str, cookie: str, **options: Any) -> tuple[PageClient, dict[str, Any]]:
         """What a browser does: the page (with its first widget tree, which the client mirrors), then the websocket
         to that tree's session. Also returns the tree."""
-        page = await fetch(base_url, cookie)
+        page = await fetch(base_url, cookie, headers=options.get("headers") or {})
         found = re.search(r'<script type="application/json" id="nbshare-first">(.*?)</script>', page.body.decode())
         assert found and found.group(1), "the page came without its first widget tree"
         tree = json.loads(found.group(1))

@@ -34,19 +34,30 @@ class Examples(PageWidget):
     """Addresses (relative to a shared page) of the pictures its examples would show: a page far away fetches them
     while its visitor looks, so choosing an example costs only the answer."""
 
-    def __init__(self, headers: list[str], rows: list[list[str | bytes]], captions: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        rows: list[list[str | bytes]],
+        captions: list[str] | None = None,
+        *,
+        publish: Callable[[bytes, str], str] | None = None,
+        prefetch: list[str] | None = None,
+    ) -> None:
+        """``publish(bytes, content_type) -> address``: a page far away's; its thumbnails are then served by address
+        instead of in the state, from the first message on (so they never cross the link as bytes as well)."""
         captions = list(captions or [])
-        super().__init__(headers=headers, rows=rows, captions=captions + [""] * (len(rows) - len(captions)))
+        thumbnails: list[list[str]] = []
+        if publish is not None:
+            thumbnails = [[publish(c, "image/png") if isinstance(c, bytes) else "" for c in row] for row in rows]
+            rows = [["" if isinstance(cell, bytes) else cell for cell in row] for row in rows]
+        super().__init__(
+            headers=headers,
+            rows=rows,
+            captions=captions + [""] * (len(rows) - len(captions)),
+            thumbnails=thumbnails,
+            prefetch=list(prefetch or []),
+        )
         self._select_handlers: list[Callable[[int], None]] = []
-
-    def publish(self, publish: Callable[[bytes, str], str]) -> None:
-        """Serve the thumbnails by address (``publish(bytes, content_type) -> address``) instead of in the state."""
-        thumbnails = [
-            [publish(cell, "image/png") if isinstance(cell, bytes) else "" for cell in row] for row in self.rows
-        ]
-        with self.hold_sync():
-            self.thumbnails = thumbnails
-            self.rows = [["" if isinstance(cell, bytes) else cell for cell in row] for row in self.rows]
 
     def on_select(self, handler: Callable[[int], None]) -> None:
         """Call ``handler(index)`` when the viewer clicks example ``index``."""

@@ -59,24 +59,25 @@ class InterfaceView:
             else None
         )
         self.answered_version: str | None = None
+        publish = getattr(session, "publish", None)  # a page far away: pictures by address
         self.examples = (
             Examples(
                 headers=[c.label for c in self.inputs],
                 rows=[[c.preview(value) for c, value in zip(self.inputs, row, strict=True)] for row in spec.examples],
                 captions=spec.example_captions,
+                publish=publish,
+                prefetch=[
+                    publish(data, content_type)
+                    for row in spec.examples
+                    for component, value in zip(self.inputs, row, strict=True)
+                    for data, content_type in component.prefetch(value)
+                ]
+                if publish is not None
+                else [],
             )
             if spec.examples
             else None
         )
-        publish = getattr(session, "publish", None)
-        if self.examples is not None and publish is not None:
-            self.examples.publish(publish)
-            self.examples.prefetch = [
-                publish(data, content_type)
-                for row in spec.examples
-                for component, value in zip(self.inputs, row, strict=True)
-                for data, content_type in component.prefetch(value)
-            ]
         self.explainer: ViewExplainer | None = None
         if spec.interpretation is not None:  # the explanation machinery loads only for interfaces that explain
             from .explainer import ViewExplainer

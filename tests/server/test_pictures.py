@@ -136,6 +136,24 @@ def test_a_page_far_away_fetches_exact_compressed_cached_pictures_and_the_exampl
     assert seen["unknown"].code == 404 and seen["traversal"].code == 404
 
 
+def test_a_page_far_away_gets_no_picture_bytes_in_its_first_tree(link: Any) -> None:
+    async def scenario() -> dict[str, Any]:
+        cookie = await token_cookie(link.local_url)
+        client, tree = await PageClient.from_page(link.server.local_url, cookie, headers=FAR)
+        client.close()
+        return tree
+
+    tree = run(scenario())
+    examples = next(
+        item
+        for item in tree["messages"]
+        if item["message"]["content"].get("data", {}).get("state", {}).get("_anywidget_id", "").endswith(".Examples")
+    )
+    state = examples["message"]["content"]["data"]["state"]
+    assert state["rows"] == [[""], [""]] and all(row[0].startswith("pictures/") for row in state["thumbnails"])
+    assert sum(len(buffer) for item in tree["messages"] for buffer in item["buffers"]) == 0  # by address, never bytes
+
+
 def test_the_picture_store_keeps_the_newest_within_its_budget() -> None:
     store = Pictures(max_bytes=250)
     first = store.publish(b"a" * 100, "image/webp")
