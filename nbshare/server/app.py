@@ -32,7 +32,7 @@ from .pages import (
 )
 from .pictures import DEFAULT_MAX_BYTES, DEFAULT_PER_OWNER_BYTES, Pictures
 from .sessions import VisitorSession
-from .visits import FIRST_CONNECT_SECONDS, on_this_machine, open_session, welcome_frame
+from .visits import FIRST_CONNECT_SECONDS, client_key, on_this_machine, open_session, welcome_frame
 
 if TYPE_CHECKING:
     from ..interface import Interface
@@ -123,6 +123,7 @@ class Server:
         # New visitors' widget trees are built off the loop, one at a time (taking a place and building it together).
         self.builder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="nbshare-build")
         self.building: asyncio.Lock | None = None
+        self.stopping = False
         self._requested_port = port or 0
         self.port = 0
         self._loop: IOLoop | None = None
@@ -206,6 +207,7 @@ class Server:
         self._loop.close(all_fds=True)
 
     def _shutdown(self, done: threading.Event) -> None:
+        self.stopping = True  # a tree being built now is closed when it is done (server/visits.py)
         try:
             assert self._http is not None
             self._http.stop()
@@ -297,18 +299,19 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
             if session is None or session.closed:
                 self.close(CLOSE_SESSION_GONE, "this session has ended; reload the page")
                 return
-            if session.user != user:  # a session id is no key to someone else's work
-                self.close(CLOSE_REFUSED, "this session belongs to another sign-in; reload the page")
+            if session.user != user or session.client != client_key(self):  # an id is no key to another's work
+                self.close(CLOSE_REFUSED, "this session belongs to another browser or sign-in; reload the page")
                 return
         else:
             try:
-                opened = await open_session(server, self)
+                opened = await open_session(server, self, gone=lambda: self.ws_connection is None)
             except Exception as error:
                 log_exception("building a visitor's interface", error)
                 self.close(1011, "the interface could not be built; see the notebook's log")
                 return
             if not isinstance(opened, VisitorSession):
-                self.close(CLOSE_FULL if opened[0] == "server" else CLOSE_CLIENT_FULL, opened[1])
+                if opened[0] != "gone":
+                    self.close(CLOSE_FULL if opened[0] == "server" else CLOSE_CLIENT_FULL, opened[1])
                 return
             session = opened
             if self.ws_connection is None:  # the page left while its tree was being built
@@ -316,10 +319,14 @@ class SessionSocket(tornado.websocket.WebSocketHandler):
                 return
         self.session = session
         server.sockets.add(self)
-        session.attach(self)
-        self.write_message(welcome_frame(session, server), binary=True)
-        if resume is None:
-            session.send_control("nbshare_display", model_id=session.root_model_id)
+        try:
+            session.attach(self)
+            self.write_message(welcome_frame(session, server), binary=True)
+            if resume is None:
+                session.send_control("nbshare_display", model_id=session.root_model_id)
+        except tornado.websocket.WebSocketClosedError:  # it hung up meanwhile: tornado calls no on_close then
+            server.sockets.discard(self)
+            session.detach(time.monotonic())
 
     def on_message(self, frame: str | bytes) -> Awaitable[None] | None:
         session = self.session

@@ -49,6 +49,7 @@ class VisitorSession:
         self.comms = CommSession(self._send)
         self._pictures = pictures
         if pictures is not None:  # set before the tree is built: its widgets keep their session
+            pictures.open(self.comms.id)
             self.comms.publish = functools.partial(pictures.publish, owner=self.comms.id)
         self.comms.user = user
         self.comms.visitor = visitor_identity(user, client)
@@ -84,9 +85,10 @@ class VisitorSession:
         self.detached_at = None
         self.awaiting_page = False
         while self._backlog:
-            frame = self._backlog.popleft()
+            frame = self._backlog[0]
+            socket.write_message(frame, binary=True)  # raises when it has hung up: the frame stays for the next page
+            self._backlog.popleft()
             self._backlog_bytes -= len(frame)
-            socket.write_message(frame, binary=True)
 
     def take_backlog(self) -> list[bytes]:
         """The frames waiting for a socket, handed over (to the page's first tree); none wait any more."""
@@ -162,6 +164,7 @@ class VisitorSession:
         except Exception as error:  # closing must finish whatever one widget does
             log_exception("closing a visitor's session", error)
         self._backlog.clear()
+        self.comms.publish = None  # a job still running publishes nothing more
         if self._pictures is not None:
             self._pictures.release(self.id)
 
@@ -215,8 +218,9 @@ def make_room(
     """
 
     def oldest_detached(candidates: list[VisitorSession]) -> VisitorSession | None:
+        # A page that left goes before one still loading (its session made with the page, its websocket to come).
         detached = [session for session in candidates if session.detached_at is not None or session.closed]
-        return min(detached, key=lambda session: session.detached_at or 0.0, default=None)
+        return min(detached, key=lambda s: (s.awaiting_page and not s.closed, s.detached_at or 0.0), default=None)
 
     def evict(session: VisitorSession) -> None:
         sessions.pop(session.id, None)

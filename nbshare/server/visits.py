@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -34,12 +35,14 @@ __all__ = [
     "first_tree",
     "on_this_machine",
     "open_session",
+    "wants_tree",
     "welcome",
     "welcome_frame",
 ]
 
-FIRST_CONNECT_SECONDS = 120.0
+FIRST_CONNECT_SECONDS = 60.0
 """How long a session made with its page waits for that page's websocket (a slow link's bundle download), at least."""
+DRAIN_SECONDS = 5.0
 
 
 def client_cookie(handler: tornado.web.RequestHandler) -> str | None:
@@ -77,11 +80,15 @@ def on_this_machine(request: Any) -> bool:
 
 
 async def open_session(
-    server: Server, handler: tornado.web.RequestHandler, client: str | None = None
+    server: Server,
+    handler: tornado.web.RequestHandler,
+    client: str | None = None,
+    gone: Callable[[], bool] | None = None,
 ) -> VisitorSession | tuple[str, str]:
     """A new session for the visitor making ``handler``'s request, or why not: ``("server" | "client", sentence)``
-    when the link is full for everyone or for them. ``client``: whom it counts against, when the request only now
-    received its client cookie. Raises what building the interface raised."""
+    when the link is full for everyone or for them (or closed), ``("gone", "")`` when the request was given up
+    (``gone()``) while it waited its turn. ``client``: whom it counts against, when the request only now received its
+    client cookie. Raises what building the interface raised."""
     access = server.access
     user = access.user_for(handler.get_cookie(access.login_cookie_name))
     client = client or client_key(handler)
@@ -91,6 +98,8 @@ async def open_session(
     if server.building is None:
         server.building = asyncio.Lock()
     async with server.building:  # a place is counted and filled before the next visitor asks for one
+        if gone is not None and gone():  # nobody waits for it any more: build nothing
+            return "gone", ""
         address = client_address(handler)
         limits = server.limits
         refusal = make_room(server.sessions, client, limits.max_sessions, limits.max_sessions_per_client,
@@ -101,9 +110,27 @@ async def open_session(
         session = await IOLoop.current().run_in_executor(
             server.builder, lambda: VisitorSession(server.interface, server.schedule, user, client, pictures=pictures)
         )
+        if server.stopping or access.expired():  # the link was closed, or ran out, meanwhile
+            session.close()
+            return "server", "this link is closed"
         session.client, session.address = client, address
         server.sessions[session.id] = session
     return session
+
+
+def wants_tree(request: Any) -> bool:
+    """Whether a request for the page is a visit to draw it (a navigation, the address bar or a frame), not a
+    preview, a prefetch, or an ``<img>``/``fetch()`` another site points at the link: only a visit gets a session
+    made with the page. Requests without the browsers' ``Sec-Fetch-*`` headers (older browsers, scripts) do."""
+    headers = request.headers
+    destination = headers.get("Sec-Fetch-Dest")
+    purpose = f"{headers.get('Sec-Purpose', '')} {headers.get('Purpose', '')}".lower()
+    return destination in (None, "document", "iframe", "frame") and "prefetch" not in purpose
+
+
+def _hung_up(handler: tornado.web.RequestHandler) -> bool:
+    stream = getattr(getattr(handler.request, "connection", None), "stream", None)
+    return stream is not None and stream.closed()
 
 
 def welcome(session: VisitorSession, server: Server) -> dict[str, Any]:
@@ -121,22 +148,30 @@ def welcome_frame(session: VisitorSession, server: Server) -> bytes:
 
 async def first_tree(server: Server, handler: tornado.web.RequestHandler, client: str | None = None) -> str:
     """The page's first widget tree as JSON for a ``<script type="application/json">`` (never its end: ``<`` is
-    escaped), or ``""`` when the page should make its session by its websocket (the link is full: the websocket
-    says so; the interface could not be built: the websocket reports it)."""
+    escaped), or ``""`` when the page should make its session by its websocket: a request that is no visit
+    (:func:`wants_tree`), a link that is full (the websocket says so) or an interface that could not be built (the
+    websocket reports it)."""
+    if not wants_tree(handler.request):
+        return ""
     try:
-        session = await open_session(server, handler, client)
+        session = await open_session(server, handler, client, gone=lambda: _hung_up(handler))
     except Exception as error:
         log_exception("building a visitor's interface", error)
         return ""
     if not isinstance(session, VisitorSession):
         return ""
     # Its page has not connected yet: the session waits for it at least FIRST_CONNECT_SECONDS (a slow link's
-    # bundle), and counts as a page that left now when a visitor over their cap needs room.
+    # bundle); when its browser is over its cap, a page that left makes room before it.
     session.detach(time.monotonic())
     session.awaiting_page = True
     drained = asyncio.Event()
     server.schedule(drained.set)  # runs after every frame the build scheduled: they are all in the backlog then
-    await drained.wait()
+    try:
+        await asyncio.wait_for(drained.wait(), DRAIN_SECONDS)
+    except TimeoutError:  # the server is stopping: its loop runs nothing more
+        return ""
+    if session.closed:  # evicted meanwhile, or over its backlog's budget
+        return ""
     messages = []
     for frame in session.take_backlog():
         message, buffers = decode_frame(frame)

@@ -143,3 +143,32 @@ def test_a_slow_upload_shows_its_progress_then_goes(context: Any, tmp_path: Path
         assert seen and seen[-1][:2] == (700, 700)
     finally:
         link.close()
+
+
+def test_a_page_whose_session_ended_before_its_websocket_opened_starts_afresh(context: Any) -> None:
+    link = nbshare.Interface(lambda text: text[::-1], nbshare.Textbox(label="Question"), "text", title="Afresh").launch(
+        inline=False
+    )
+    try:
+        page = context.new_page()
+        gone: list[str] = []
+
+        def connect(socket: Any) -> None:
+            """Each websocket goes through; the first one's session ends just before (its browser's cap)."""
+            session = re.search(r"session=([0-9a-f]+)", socket.url)
+            if session and not gone:
+                gone.append(session.group(1))
+                link.server.sessions.pop(session.group(1)).close()
+            socket.connect_to_server()
+
+        page.route_web_socket(re.compile(r".*/ws(\?.*)?$"), connect)
+        page.goto(link.local_url)
+        usable(page)
+        page.get_by_role("textbox", name="Question").fill("stressed")
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_role("status").filter(has_text="desserts")).to_be_visible(timeout=20_000)
+        expect(page.locator("#nbshare-banner")).to_be_hidden()
+        assert gone and gone[0] not in link.server.sessions and len(link.server.sessions) == 1
+        assert page.get_by_role("textbox", name="Question").count() == 1  # the new tree replaced the old one
+    finally:
+        link.close()

@@ -149,6 +149,44 @@ def test_a_page_that_cannot_get_a_session_still_loads_and_its_websocket_says_why
     assert refused.startswith("closed: 4") and "sessions" in refused  # the websocket says why
 
 
+def test_only_a_visit_gets_a_session_made_with_the_page_and_only_its_browser_can_resume_it() -> None:
+    link = nbshare.Interface(shout, "text", "text").launch(inline=False)
+    sessions = link.server.sessions
+
+    async def scenario() -> dict[str, Any]:
+        cookie = await token_cookie(link.local_url)
+        before = len(sessions)
+        asked = {}
+        # Another site's <img> or fetch() at the link, a prefetch: the page, but no session made for it.
+        for kind, headers in [
+            ("image", {"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}),
+            ("fetch", {"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors"}),
+            ("prefetch", {"Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"}),
+            ("visit", {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}),
+        ]:
+            page = (await fetch(base(link), cookie, headers=headers)).body.decode()
+            asked[kind] = ('id="nbshare-first"></script>' not in page, len(sessions) - before)
+        # A session id is no key for another browser (its own cookie, same link token).
+        client, tree = await PageClient.from_page(base(link), cookie)
+        stranger = await token_cookie(link.local_url)
+        try:
+            await PageClient.connect(base(link), stranger, session=tree["welcome"]["session"])
+            asked["stranger"] = "resumed"
+        except ConnectionError as error:
+            asked["stranger"] = str(error)
+        asked["owner"] = await client.ask("mine")
+        client.close()
+        return asked
+
+    try:
+        asked = run(scenario())
+    finally:
+        link.close()
+    assert asked["image"] == (False, 0) and asked["fetch"] == (False, 0) and asked["prefetch"] == (False, 0)
+    assert asked["visit"] == (True, 1)
+    assert asked["stranger"].startswith("closed: 4001") and asked["owner"] == "MINE"
+
+
 def test_wrong_and_expired_tokens_are_refused_as_before(link: nbshare.Link) -> None:
     async def scenario(expiring: nbshare.Link) -> None:
         wrong = await fetch(base(link) + "?token=not-the-token")

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image as PILImage
 
 import nbshare
-from nbshare.server.pictures import Pictures
+from nbshare.server.pictures import OVERHEAD, Pictures
 from nbshare.values import imaging
 
 from page_client import PageClient, fetch, run, token_cookie
@@ -154,8 +154,11 @@ def test_a_page_far_away_gets_no_picture_bytes_in_its_first_tree(link: Any) -> N
     assert sum(len(buffer) for item in tree["messages"] for buffer in item["buffers"]) == 0  # by address, never bytes
 
 
+UNIT = 100 + OVERHEAD  # what keeping a 100-byte picture costs
+
+
 def test_the_picture_store_keeps_the_newest_within_its_budget() -> None:
-    store = Pictures(max_bytes=250)
+    store = Pictures(max_bytes=2 * UNIT + 50)
     first = store.publish(b"a" * 100, "image/webp")
     second = store.publish(b"b" * 100, "image/webp")
     assert store.publish(b"a" * 100, "image/webp") == first  # the same bytes, the same address (and now newest)
@@ -164,7 +167,7 @@ def test_the_picture_store_keeps_the_newest_within_its_budget() -> None:
     assert store.get(second.split("/")[1]) is None  # the least recently published went
     assert store.get(first.split("/")[1]) == (b"a" * 100, "image/webp")
     assert store.get(third.split("/")[1]) == (b"c" * 100, "image/png")
-    assert store.total_bytes == 200
+    assert store.total_bytes == 2 * UNIT
 
 
 def name(address: str) -> str:
@@ -172,31 +175,41 @@ def name(address: str) -> str:
 
 
 def test_a_visitor_flooding_the_picture_store_pushes_out_only_their_own() -> None:
-    store = Pictures(max_bytes=1000, per_owner_bytes=400)
-    shared = name(store.publish(b"example" * 10, "image/webp", owner="ada"))  # an example both see
-    assert name(store.publish(b"example" * 10, "image/webp", owner="eve")) == shared
-    kept = [name(store.publish(b"\x00" * 100, "image/webp", owner="ada"))]
+    store = Pictures(max_bytes=12 * UNIT, per_owner_bytes=4 * UNIT)
+    owners = ["ada", "eve", "mallory", "trent", "victor"]
+    for owner in owners:
+        store.open(owner)
+    shared = name(store.publish(b"S" * 100, "image/webp", owner="ada"))  # an example both see
+    assert name(store.publish(b"S" * 100, "image/webp", owner="eve")) == shared
+    kept = name(store.publish(b"\x00" * 100, "image/webp", owner="ada"))
     flood = [name(store.publish(bytes([100 + n]) * 100, "image/webp", owner="eve")) for n in range(50)]
-    assert all(store.get(picture) for picture in [shared, *kept])  # nothing of ada's went
-    assert [picture for picture in flood if store.get(picture)] == flood[-4:]  # eve keeps her newest, within 400
-    assert store.held_bytes("eve") <= 400 and store.total_bytes <= 1000
+    assert store.get(shared) and store.get(kept)  # nothing of ada's went
+    assert [picture for picture in flood if store.get(picture)] == flood[-4:]  # eve keeps her newest, within 4
+    assert store.held_bytes("eve") == 4 * UNIT and store.total_bytes == 6 * UNIT
     # Several flooding sessions at once: the store stays within its budget, taking from whoever holds the most; a
-    # visitor holding no more than an equal share (here 1000 / 5) loses nothing.
-    for owner in ("mallory", "trent", "victor"):
+    # visitor holding less than an equal share (here 12 / 5 pictures) loses nothing.
+    for owner in owners[2:]:
         for n in range(10):
-            store.publish(f"{owner}{n:02}".encode() * 10, "image/webp", owner=owner)
-    assert store.total_bytes <= 1000
-    assert all(store.get(picture) for picture in [shared, *kept])  # ada holds 170 bytes
-    held = [store.held_bytes(owner) for owner in ("eve", "mallory", "trent", "victor")]
-    assert max(held) - min(held) <= 100 and min(held) >= 170  # evened out, within a picture's size
+            store.publish(f"{owner}{n:02}".encode().ljust(100, b"."), "image/webp", owner=owner)
+    assert store.total_bytes <= 12 * UNIT
+    assert store.get(shared) and store.get(kept)
+    held = [store.held_bytes(owner) for owner in owners[1:]]
+    assert max(held) - min(held) <= UNIT and min(held) >= 2 * UNIT  # evened out, within a picture
     # A session that ends lets go: what no one else holds is dropped; the shared example stays for the other.
     store.release("eve")
     assert store.held_bytes("eve") == 0 and store.get(flood[-1]) is None and store.get(shared)
+    # ...and keeps nothing from then on (a job still running when it closed).
+    late = name(store.publish(b"late" * 25, "image/webp", owner="eve"))
+    assert store.get(late) is None and store.held_bytes("eve") == 0
     store.release("ada")
-    assert store.get(shared) is None and store.get(kept[0]) is None
+    assert store.get(shared) is None and store.get(kept) is None
     # The newest picture is kept whatever its size: the page that asked for it can fetch it.
+    store.open("zoe")
     huge = name(store.publish(b"h" * 5000, "image/webp", owner="zoe"))
-    assert store.get(huge) and store.held_bytes("zoe") == 5000
+    assert store.get(huge) and store.held_bytes("zoe") == 5000 + OVERHEAD
+    for owner in [*owners[2:], "zoe"]:
+        store.release(owner)
+    assert store.total_bytes == 0  # nothing left behind
 
 
 def test_a_far_visitor_uploading_many_pictures_never_costs_another_visitor_theirs() -> None:

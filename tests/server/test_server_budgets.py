@@ -4,6 +4,8 @@ expiry reaching open pages, sign-in throttling, sessions bound to their sign-in.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import secrets
 import selectors
 import socket
@@ -126,6 +128,33 @@ def test_a_client_over_its_cap_first_gives_up_its_own_page_that_has_gone() -> No
             assert await second.ask("reloaded") == "RELOADED"
             assert list(server.sessions) == [second.session]
             second.close()
+
+        run(scenario())
+    finally:
+        link.close()
+
+
+def test_a_page_still_loading_keeps_its_session_when_a_page_that_left_can_make_room() -> None:
+    link = nbshare.Interface(shout, "text", "text").launch(inline=False, max_sessions_per_client=2, grace_seconds=60)
+    server = link.server
+    assert server is not None
+    try:
+
+        async def scenario() -> None:
+            cookie = await token_cookie(link.local_url)
+            loading = await fetch(base(link), cookie)  # a page on its way: its session made, its websocket to come
+            found = re.search(r'id="nbshare-first">(.*?)</script>', loading.body.decode())
+            assert found is not None
+            tree = json.loads(found.group(1))
+            session = tree["welcome"]["session"]
+            left = await PageClient.connect(base(link), cookie)  # another tab, which then closes
+            left.close()
+            await eventually(lambda: server.sessions[left.session].detached_at is not None)  # type: ignore[index]
+            await fetch(base(link), cookie)  # a third page: the tab that left makes room, not the one loading
+            assert session in server.sessions and left.session not in server.sessions
+            arrived = await PageClient.connect(base(link), cookie, session=session, tree=tree)
+            assert await arrived.ask("arrived") == "ARRIVED"
+            arrived.close()
 
         run(scenario())
     finally:
@@ -346,7 +375,7 @@ def test_another_signed_in_user_cannot_resume_a_session_by_its_id() -> None:
             page.close()
             await eventually(lambda: server.sessions[page.session].detached_at is not None)  # type: ignore[index]
             reason = await refused(link, alan, session=page.session)
-            assert "4001" in reason and "another sign-in" in reason
+            assert "4001" in reason and "another browser or sign-in" in reason
             back = await PageClient.connect(base(link), ada, session=page.session)
             assert back.session == page.session and server.sessions[page.session].user == "ada"  # type: ignore[index]
             back.close()

@@ -4,6 +4,7 @@ import { decodeFrame, encodeFrame } from './frames.js';
 const RETRY_MS = 1000;
 const LARGE_FRAME_BYTES = 256 * 1024;
 const SHOW_PROGRESS_AFTER_MS = 500;
+const SESSION_GONE = 4004; // nbshare/server/app.py CLOSE_SESSION_GONE
 const PROGRESS_POLL_MS = 200;
 
 // Close codes the server ends a page with (nbshare/server/app.py), as the sentence the page shows.
@@ -23,6 +24,8 @@ export class Connection {
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.session = null;
+    this.welcomed = false; // the server has taken this page's websocket for its session
+    this.startedAfresh = false;
     this.maxMessageBytes = Infinity;
     this.giveUpAt = Infinity;
     this.outbox = [];
@@ -115,6 +118,7 @@ export class Connection {
 
   _receive({ message, buffers }) {
     if (message.msg_type === 'nbshare_welcome') {
+      this.welcomed = true;
       this.welcome(message.content);
       return;
     }
@@ -128,6 +132,17 @@ export class Connection {
   }
 
   _closed(event) {
+    // The session the page came with ended before its websocket was ever taken for it (its browser opened many
+    // pages at once, say): a new session, once, whose tree replaces the one shown.
+    if (event.code === SESSION_GONE && !this.welcomed && this.session && !this.startedAfresh) {
+      this.startedAfresh = true;
+      this.session = null;
+      this.outbox = []; // for widgets of the tree that is going
+      this.acks.clear();
+      this.onStatus('reconnecting');
+      this.open();
+      return;
+    }
     // 4000-4999: the server refused (bad token, bad origin, session gone, link closed): retrying cannot help.
     if (event.code >= 4000 && event.code < 5000) {
       this.onStatus('refused', closeText(event.code, event.reason));
