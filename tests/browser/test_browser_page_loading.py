@@ -4,6 +4,7 @@ served from the browser's cache, a slow upload's progress, HTML descriptions cle
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,13 @@ def test_a_page_whose_session_ended_before_its_websocket_opened_starts_afresh(co
         page.route_web_socket(re.compile(r".*/ws(\?.*)?$"), connect)
         page.goto(link.local_url)
         usable(page)
+        eventually = lambda: [s for s in link.server.sessions.values() if s.detached_at is None]  # noqa: E731
+        deadline = time.monotonic() + 20
+        while not eventually():
+            assert time.monotonic() < deadline, "no new session"
+            page.wait_for_timeout(20)
+        (fresh,) = eventually()
+        expect(page.locator("#nbshare-root")).to_have_attribute("data-session", fresh.id)  # the new tree shown
         page.get_by_role("textbox", name="Question").fill("stressed")
         page.get_by_role("button", name="Submit").click()
         expect(page.get_by_role("status").filter(has_text="desserts")).to_be_visible(timeout=20_000)

@@ -26,6 +26,7 @@ export class Connection {
     this.session = null;
     this.welcomed = false; // the server has taken this page's websocket for its session
     this.startedAfresh = false;
+    this.generation = 0; // which session's widgets may send: the next one's after starting afresh
     this.maxMessageBytes = Infinity;
     this.giveUpAt = Infinity;
     this.outbox = [];
@@ -139,6 +140,7 @@ export class Connection {
       this.session = null;
       this.outbox = []; // for widgets of the tree that is going
       this.acks.clear();
+      this.generation += 1;
       this.onStatus('reconnecting');
       this.open();
       return;

@@ -57,6 +57,7 @@ async function display(modelId) {
   const view = await manager.create_view(model);
   root.replaceChildren();
   Widget.attach(view.luminoWidget, root);
+  root.dataset.session = connection.session ?? '';
   root.setAttribute('aria-busy', 'false');
 }
 

@@ -17,6 +17,7 @@ const IDLE = { content: { execution_state: 'idle' } };
 class PageComm {
   constructor(connection, commId, targetName) {
     this.connection = connection;
+    this.generation = connection.generation; // a page that started afresh: the old tree's widgets send nothing
     this.comm_id = commId;
     this.target_name = targetName;
     this._onMsg = null;
@@ -44,6 +45,7 @@ class PageComm {
   }
 
   _send(msgType, data, callbacks, metadata, buffers) {
+    if (this.generation !== this.connection.generation) return '';
     const status = callbacks?.iopub?.status;
     const content = { comm_id: this.comm_id, data: data ?? {} };
     return this.connection.send({ msg_type: msgType, content, metadata: metadata ?? {} }, buffers ?? [], () =>
