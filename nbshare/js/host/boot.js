@@ -5,6 +5,8 @@
 //   widget tree (#nbshare-first, above this script), it connects to that tree's session; else the visitor's
 //   widgets are built in the kernel while the bundle is still on its way. Its events wait in `window.nbshareBoot`
 //   until connection.js adopts the socket (or, when the bundle ran first, this script does nothing).
+import { firstTree, sessionSocket } from './socket.js';
+
 (() => {
   const here = new URL(window.location.href);
   if (here.searchParams.has('token')) {
@@ -12,19 +14,8 @@
     window.history.replaceState(window.history.state, '', here.pathname + here.search + here.hash);
   }
   if ('nbshareBoot' in window) return;
-  const url = new URL('ws', here);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.search = '';
-  url.hash = '';
-  let session = null;
-  try {
-    session = JSON.parse(document.getElementById('nbshare-first')?.textContent || 'null')?.welcome?.session ?? null;
-  } catch {
-    session = null;
-  }
-  if (session) url.searchParams.set('session', session);
-  const socket = new WebSocket(url);
-  socket.binaryType = 'arraybuffer';
+  const session = firstTree()?.welcome?.session ?? null;
+  const socket = sessionSocket(session);
   const events = [];
   const keep = (event) => events.push(event);
   const types = ['open', 'message', 'close'];

@@ -1,5 +1,6 @@
 // The page's one websocket to its session in the kernel: ordered delivery, acknowledgements, reconnects.
 import { decodeFrame, encodeFrame } from './frames.js';
+import { sessionSocket } from './socket.js';
 
 const RETRY_MS = 1000;
 const LARGE_FRAME_BYTES = 256 * 1024;
@@ -41,7 +42,7 @@ export class Connection {
   open() {
     const boot = window.nbshareBoot;
     window.nbshareBoot = null; // taken, or too late: boot.js opens no second one
-    const socket = boot && boot.session === this.session ? boot.socket : this._newSocket();
+    const socket = boot && boot.session === this.session ? boot.socket : sessionSocket(this.session);
     socket.onopen = () => {
       this.onStatus('connected');
       for (const frame of this.outbox.splice(0)) this._write(frame);
@@ -53,17 +54,6 @@ export class Connection {
     // can come in between).
     const handlers = { open: socket.onopen, message: socket.onmessage, close: socket.onclose };
     if (socket === boot?.socket) for (const event of boot.take()) handlers[event.type](event);
-  }
-
-  _newSocket() {
-    const url = new URL('ws', window.location.href);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = '';
-    url.hash = '';
-    if (this.session) url.searchParams.set('session', this.session);
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
-    return socket;
   }
 
   /** Send a message; `onAck` runs once the kernel has handled it. Returns its id, or throws when too large. */

@@ -2,6 +2,7 @@
 import { Widget } from '@lumino/widgets';
 import { Connection } from './connection.js';
 import { PageManager } from './manager.js';
+import { firstTree } from './socket.js';
 
 const root = document.getElementById('nbshare-root');
 const banner = document.getElementById('nbshare-banner');
@@ -61,13 +62,6 @@ async function display(modelId) {
   root.setAttribute('aria-busy', 'false');
 }
 
-// The first widget tree, when the page came with it (server/visits.py): shown without waiting for the websocket,
-// which connects to its session meanwhile; what the visitor does before it is open waits in the connection.
-function firstTree() {
-  const text = document.getElementById('nbshare-first')?.textContent;
-  return text ? JSON.parse(text) : null;
-}
-
 function bytes(base64) {
   const binary = atob(base64);
   const buffer = new ArrayBuffer(binary.length);
@@ -76,6 +70,8 @@ function bytes(base64) {
   return new DataView(buffer);
 }
 
+// The first widget tree, when the page came with it (server/visits.py): shown without waiting for the websocket,
+// which connects to its session meanwhile; what the visitor does before it is open waits in the connection.
 const tree = firstTree();
 if (tree) {
   connection.welcome(tree.welcome);
